@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# boot.sh [options]: boot a built kernel with an initramfs under QEMU (TCG),
+# run guest tests, parse the serial log (parse.py).  Exit status: 0 only if
+# every test passed, nothing hung and dmesg is clean.
+#   --config NAME     kernel build to boot (fast|debug; default fast)
+#   --initrd FILE     initramfs (default $OUT/initramfs.cpio.gz)
+#   --run A,B,C       guest tests to run (names from suites/*.list)
+#   --label TEXT      prefix of the TAP lines (default: the config name)
+#   --timeout SECS    host-side limit for the whole boot (default: the sum
+#                     of the tests' own timeouts times --scale, plus 120)
+#   --scale N         multiply per-test timeouts (slow debug kernels)
+#   --cpu MODEL       QEMU -cpu (default qemu64: 4-level paging; max: la57)
+#   --shell           interactive: run the tests, then a shell on the console
+#   --append ARGS     extra kernel command line
+. "$(dirname "$0")/lib.sh"
+
+config=fast initrd=$OUT/initramfs.cpio.gz run= label= timeout= scale=1 cpu=qemu64 shell= append=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--config) config=$2; shift ;;
+	--initrd) initrd=$2; shift ;;
+	--run) run=$2; shift ;;
+	--label) label=$2; shift ;;
+	--timeout) timeout=$2; shift ;;
+	--scale) scale=$2; shift ;;
+	--cpu) cpu=$2; shift ;;
+	--shell) shell=1 ;;
+	--append) append=$2; shift ;;
+	*) die "boot.sh: unknown option $1" ;;
+	esac
+	shift
+done
+label=${label:-$config}
+kernel=$(build_dir "$config")/arch/x86/boot/bzImage
+[ -f "$kernel" ] || die "no kernel at $kernel: run harness/build.sh $config"
+[ -f "$initrd" ] || die "no initramfs at $initrd: run harness/initramfs.sh"
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing: apt-get install qemu-system-x86"
+
+# Check the names before booting, and size the host timeout from them.
+sum=0
+for t in ${run//,/ }; do
+	s=$(awk -v n="$t" '!/^#/ && $1 == n { print $2 }' "$TOP"/suites/*.list | head -1)
+	[ -n "$s" ] || die "unknown guest test '$t' (see suites/*.list)"
+	sum=$((sum + s))
+done
+timeout=${timeout:-$((sum * scale + 120))}
+
+cmdline="console=ttyS0 panic=-1 oops=panic loglevel=4 guest.run=$run guest.scale=$scale"
+[ -n "$shell" ] && cmdline="$cmdline guest.shell=1"
+cmdline="$cmdline $append"
+qemu=(qemu-system-x86_64 -machine pc -accel tcg,thread=multi -cpu "$cpu" -smp 2 -m 4G
+      -kernel "$kernel" -initrd "$initrd" -append "$cmdline" -no-reboot)
+
+if [ -n "$shell" ]; then
+	exec "${qemu[@]}" -nographic
+fi
+
+log=$LOGS/boot-$label.log
+note "boot $label: ${run:-no tests} (limit ${timeout}s)"
+set +e
+timeout -k 10 "$timeout" "${qemu[@]}" -display none -serial file:"$log" -monitor none </dev/null
+rc=$?
+set -e
+[ "$rc" = 124 ] && echo "# boot $label: QEMU killed after ${timeout}s (host-side limit)" >&2
+python3 "$TOP/harness/parse.py" "$log" --label "$label" --expect "$run" --json "$LOGS/boot-$label.json"

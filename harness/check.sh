@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# check.sh: the test command.  Runs, in order, and records one TAP line per
+# check in $OUT/check/results.tap:
+#   1. the harness's own tests (tests/run.sh)
+#   2. the series applies to the pristine base (git am)
+#   3. scripts/checkpatch.pl --strict on every patch
+#   4. a fast-config build at the base and at every patch (bisectability);
+#      the base is booted with the regression set (reference counts)
+#   5. the tip booted (fast config) with the regression set and the series'
+#      own tests; the regression counts must equal the base's
+#   6. the tip built with the debug config and booted with the debug suite
+# and ends with "N passed, N failed".  Exit status 0 only if nothing failed.
+#   --quick   skip the debug config (steps 1-5 only)
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/series.sh"
+
+quick=
+[ "${1:-}" = --quick ] && quick=1
+dir=$OUT/check
+rm -rf "$dir"; mkdir -p "$dir"
+res=$dir/results.tap
+: > "$res"
+t0=$(date +%s)
+record() { # STATUS(0=ok) TEXT
+	if [ "$1" = 0 ]; then echo "ok - $2"; else echo "not ok - $2"; fi | tee -a "$res"
+}
+tap() { # append TAP lines from a step's output, renumbered as "- "
+	sed -E -n 's/^(not ok|ok) [0-9]+ /\1 - /p' | tee -a "$res"
+}
+elapsed() { echo "$(( $(date +%s) - t0 ))s"; }
+names() { awk '!/^#/ && NF >= 3 { printf "%s%s", sep, $1; sep = "," }' "$@"; }
+
+"$TOP/harness/deps.sh"
+
+note "[$(elapsed)] harness self-tests"
+"$TOP/tests/run.sh" 2>"$dir/selftests.err" | tap || true
+
+note "[$(elapsed)] series applies"
+if "$TOP/harness/tree.sh" 2>"$dir/tree.err"; then
+	record 0 "series applies to $BASE_PKG $(dpkg-query -W -f='${Version}' "$BASE_PKG") ($(series_files | wc -l) patches)"
+else
+	record 1 "series applies: $(tail -1 "$dir/tree.err")"
+	"$TOP/harness/summary.sh" "$res"; exit 1
+fi
+cat "$dir/tree.err" >&2
+
+note "[$(elapsed)] checkpatch"
+for p in $(series_files); do
+	if "$TREE/scripts/checkpatch.pl" --strict --quiet "$p" >"$dir/checkpatch-$(basename "$p").log" 2>&1; then
+		record 0 "checkpatch --strict $(basename "$p")"
+	else
+		record 1 "checkpatch --strict $(basename "$p"): $(grep -E '^total:' "$dir/checkpatch-$(basename "$p").log")"
+	fi
+done
+
+regression=$(names "$TOP/suites/regression.list")
+own=$(names "$TOP"/suites/series.list 2>/dev/null || true)
+
+# Build the base and every patch in turn, in one build directory
+# (incremental, ccache).  Boot the base with the regression set.
+commits=$(git -C "$TREE" rev-list --reverse "$BASE_BRANCH..$SERIES_BRANCH")
+i=0
+for c in $(git -C "$TREE" rev-parse "$BASE_BRANCH") $commits; do
+	tree_git checkout -q --detach "$c"
+	what=$([ $i = 0 ] && echo "base" || echo "patch $i: $(git -C "$TREE" log -1 --format=%s)")
+	note "[$(elapsed)] build fast at $what"
+	if "$TOP/harness/build.sh" fast 2>"$dir/build-$i.err"; then
+		record 0 "build (fast config) at $what"
+	else
+		record 1 "build (fast config) at $what: $(tail -1 "$dir/build-$i.err")"
+	fi
+	if [ $i = 0 ]; then
+		note "[$(elapsed)] boot base with the regression set"
+		if "$TOP/harness/selftests.sh" "$OUT/selftests-base" &&
+		   "$TOP/harness/initramfs.sh" "$OUT/selftests-base" "$OUT/initramfs-base.cpio.gz"; then
+			"$TOP/harness/boot.sh" --config fast --initrd "$OUT/initramfs-base.cpio.gz" \
+				--label base --run "$regression" | tap || true
+		else
+			record 1 "base: selftests/initramfs build"
+		fi
+	fi
+	i=$((i + 1))
+done
+tree_git checkout -q "$SERIES_BRANCH"
+
+note "[$(elapsed)] boot tip (fast config)"
+"$TOP/harness/selftests.sh" "$OUT/selftests"
+"$TOP/harness/initramfs.sh" "$OUT/selftests" "$OUT/initramfs.cpio.gz"
+"$TOP/harness/boot.sh" --config fast --label fast \
+	--run "$regression${own:+,$own}" | tap || true
+python3 "$TOP/harness/compare.py" "$LOGS/boot-base.json" "$LOGS/boot-fast.json" "$regression" | tap || true
+
+if [ -z "$quick" ]; then
+	note "[$(elapsed)] build and boot tip (debug config)"
+	if "$TOP/harness/build.sh" debug 2>"$dir/build-debug.err"; then
+		record 0 "build (debug config) at tip"
+		"$TOP/harness/boot.sh" --config debug --label debug --scale 10 \
+			--run "$(grep -v '^#' "$TOP/suites/debug.select" | xargs | tr ' ' ,)${own:+,$own}" | tap || true
+	else
+		record 1 "build (debug config) at tip: $(tail -1 "$dir/build-debug.err")"
+	fi
+fi
+
+note "[$(elapsed)] done"
+"$TOP/harness/summary.sh" "$res"

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# initramfs.sh SELFTESTS_DIR OUT.cpio.gz: the guest's root file system:
+# Debian's busybox-static (and bash-static for scripts that need bash), our
+# /init, the test definitions (suites/*.list) and the statically built
+# test programs.
+. "$(dirname "$0")/lib.sh"
+
+st=${1:?usage: initramfs.sh SELFTESTS_DIR OUT.cpio.gz}
+out=${2:?usage: initramfs.sh SELFTESTS_DIR OUT.cpio.gz}
+[ -x /bin/busybox ] || die "/bin/busybox missing: apt-get install busybox-static"
+[ -x /bin/bash-static ] || die "/bin/bash-static missing: apt-get install bash-static"
+file -L /bin/busybox 2>/dev/null | grep -q 'statically linked' ||
+	die "/bin/busybox is not static: apt-get install busybox-static"
+
+root=$(mktemp -d "$OUT/initramfs.XXXXXX")
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,root,selftests}
+cp /bin/busybox "$root/bin/busybox"
+ln -s busybox "$root/bin/sh"
+cp /bin/bash-static "$root/bin/bash"
+cp "$TOP/guest/init" "$root/init"
+cp -r "$TOP/guest/harness" "$root/selftests/harness"
+[ -d "$st" ] && cp -r "$st"/. "$root/selftests/"
+# Test table: NAME TIMEOUT COMMAND..., all suites together.
+cat "$TOP"/suites/*.list | awk '!/^#/ && NF >= 3' > "$root/etc/guest-tests"
+echo "root:x:0:0:root:/root:/bin/sh" > "$root/etc/passwd"
+echo "root:x:0:" > "$root/etc/group"
+echo "nobody:x:65534:65534:nobody:/:/bin/false" >> "$root/etc/passwd"
+(cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet -R 0:0) |
+	gzip -1 > "$out.tmp"
+mv "$out.tmp" "$out"
+note "initramfs: $out ($(du -h "$out" | cut -f1))"

@@ -1,0 +1,57 @@
+# shellcheck shell=bash
+# Common settings for the harness scripts.  Source it; do not run it.
+
+set -euo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+OUT=${OUT:-$TOP/out}                      # everything generated lives here
+TREE=${TREE:-$OUT/linux}                  # the editable kernel tree (a git repo)
+PATCHES=${PATCHES:-$TOP/patches}          # the product: the series
+KCONFIG_DIR=${KCONFIG_DIR:-$TOP/kconfig}
+LOGS=${LOGS:-$OUT/logs}
+ARCH=${ARCH:-x86_64}
+JOBS=${JOBS:-$(nproc)}
+export ARCH
+
+# The package the series is written against, and the identity the series
+# is authored and signed off with.
+BASE_PKG=linux-source-6.12
+BASE_VERSION=${BASE_VERSION_OVERRIDE:-$(sed -n 's/^version=//p' "$TOP/base.version")}
+BASE_TARBALL=/usr/src/linux-source-6.12.tar.xz
+BASE_BRANCH=base
+SERIES_BRANCH=series
+SERIES_NAME=${SERIES_NAME:-"Seed 099af74e maintainers"}
+SERIES_EMAIL=${SERIES_EMAIL:-"maintainers@users.noreply.h-seed-099af74e.example"}
+# A fixed date makes the base commit (and so every exported patch's
+# base-commit line) identical on every machine.
+BASE_DATE=2024-11-17T00:00:00Z
+
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+
+mkdir -p "$OUT" "$LOGS"
+
+# One-line, loud failure.
+die() { echo "error: $*" >&2; exit 1; }
+note() { echo "==> $*" >&2; }
+
+tree_git() { git -C "$TREE" -c user.name="$SERIES_NAME" -c user.email="$SERIES_EMAIL" "$@"; }
+
+# Build directory for a config name ("fast", "debug").
+build_dir() { echo "${BUILD_ROOT:-$OUT}/build-$1"; }
+
+# Fragments that make up a config name, in merge order.
+config_fragments() {
+	case "$1" in
+	fast)  echo "$KCONFIG_DIR/fast.config" ;;
+	debug) echo "$KCONFIG_DIR/fast.config $KCONFIG_DIR/debug.config" ;;
+	*) die "unknown kernel config '$1' (known: fast, debug)" ;;
+	esac
+}
+
+kmake() {
+	local b=$1; shift
+	local cc=gcc
+	command -v ccache >/dev/null && cc="ccache gcc"
+	make -C "$TREE" O="$b" ARCH="$ARCH" CC="$cc" -j"$JOBS" "$@"
+}

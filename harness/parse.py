@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+"""parse.py LOG [--json OUT] [--label LABEL] [--expect NAMES]
+
+Reads the serial log of one guest boot (see guest/init for the markers),
+prints one TAP line per guest test plus one for the kernel-report scan, and
+exits non-zero when anything failed: a test that failed or timed out, a
+test that was expected but never ran, a kernel splat in dmesg, or a guest
+that never finished (then it names the test that was running).
+
+Per test, the counts come from the kselftest "# Totals:" line when there is
+one, otherwise from the test's own top-level "ok"/"not ok" lines.
+"""
+
+import argparse
+import json
+import re
+import sys
+
+TOTALS = re.compile(r"^# Totals: pass:(\d+) fail:(\d+) xfail:(\d+) xpass:(\d+) "
+                    r"skip:(\d+) error:(\d+)")
+# uffd-unit-tests counts its own way.
+UFFD = re.compile(r"^Userfaults unit tests: pass=(\d+), skip=(\d+), fail=(\d+)")
+TAP = re.compile(r"^(not ok|ok) \d+")
+KSFT_SKIP = 4
+
+
+def parse(text):
+    """Return a dict describing one boot: tests, splats, completion."""
+    run = {"started": False, "done": False, "tests": [], "splats": [],
+           "kernel": None, "running": None}
+    cur = None
+    for raw in text.splitlines():
+        line = raw.rstrip("\r")
+        if line.startswith("### GUEST-START"):
+            run["started"] = True
+            run["kernel"] = line.split()[2] if len(line.split()) > 2 else "?"
+        elif line.startswith("### BEGIN "):
+            name = line.split()[2]
+            cur = {"name": name, "rc": None, "timeout": False, "missing": False,
+                   "pass": 0, "fail": 0, "skip": 0, "totals": False,
+                   "start": _stamp(line), "secs": None, "output": []}
+            run["tests"].append(cur)
+            run["running"] = name
+        elif line.startswith("### END ") and cur is not None:
+            m = re.search(r"rc=(\d+)", line)
+            cur["rc"] = int(m.group(1)) if m else None
+            cur["timeout"] = line.endswith(" timeout")
+            cur["missing"] = line.endswith(" missing")
+            end = _stamp(line)
+            if end is not None and cur["start"] is not None:
+                cur["secs"] = round(end - cur["start"], 2)
+            cur = None
+            run["running"] = None
+        elif line.startswith("### SPLAT "):
+            run["splats"].append(line[len("### SPLAT "):])
+        elif line.startswith("### GUEST-DONE"):
+            run["done"] = True
+        elif cur is not None:
+            cur["output"].append(line)
+            m = TOTALS.match(line)
+            if m:
+                p, f, xf, xp, s, e = map(int, m.groups())
+                cur["pass"], cur["fail"], cur["skip"] = p + xf, f + xp + e, s
+                cur["totals"] = True
+            elif UFFD.match(line):
+                p, s, f = map(int, UFFD.match(line).groups())
+                cur["pass"], cur["fail"], cur["skip"] = p, f, s
+                cur["totals"] = True
+            elif not cur["totals"]:
+                t = TAP.match(line)
+                if t:
+                    if t.group(1) == "not ok":
+                        cur["fail"] += 1
+                    elif "# SKIP" in line:
+                        cur["skip"] += 1
+                    else:
+                        cur["pass"] += 1
+    for t in run["tests"]:
+        t["status"] = _status(t)
+    return run
+
+
+def _stamp(line):
+    m = re.search(r" t=([0-9.]+)", line)
+    return float(m.group(1)) if m else None
+
+
+def _status(t):
+    if t["missing"]:
+        return "missing"
+    if t["rc"] is None:
+        return "unfinished"
+    if t["timeout"]:
+        return "timeout"
+    if t["rc"] == KSFT_SKIP and t["fail"] == 0:
+        return "skip"
+    if t["rc"] == 0 and t["fail"] == 0:
+        return "pass"
+    return "fail"
+
+
+def report(run, label, expect, out=sys.stdout):
+    """Print TAP lines; return the number of failures."""
+    failures = 0
+    n = 0
+    seen = set()
+    for t in run["tests"]:
+        n += 1
+        seen.add(t["name"])
+        ok = t["status"] in ("pass", "skip")
+        failures += not ok
+        detail = f"{t['status']}, {t['pass']} passed, {t['fail']} failed, {t['skip']} skipped"
+        if t["secs"] is not None:
+            detail += f", {t['secs']}s"
+        if t["status"] == "timeout":
+            detail += " (killed by the guest's per-test timeout)"
+        if t["status"] == "unfinished":
+            detail += " (the boot ended while this test was running)"
+        print(f"{'ok' if ok else 'not ok'} {n} {label}: {t['name']} # {detail}", file=out)
+        if not ok:
+            for l in t["output"]:
+                if l.startswith("not ok") or l.startswith("# FAIL") or "Bail out" in l:
+                    print(f"#   {l}", file=out)
+    for name in expect:
+        if name not in seen:
+            n += 1
+            failures += 1
+            why = f"never ran (guest stopped while running {run['running']})" if run["running"] \
+                else "never ran"
+            print(f"not ok {n} {label}: {name} # {why}", file=out)
+    n += 1
+    if not run["started"]:
+        failures += 1
+        print(f"not ok {n} {label}: boot # the kernel never reached /init", file=out)
+    elif not run["done"]:
+        failures += 1
+        where = f"while running {run['running']}" if run["running"] else "between tests"
+        print(f"not ok {n} {label}: boot # guest did not finish: timeout or crash {where}",
+              file=out)
+    elif run["splats"]:
+        failures += 1
+        print(f"not ok {n} {label}: kernel reports # {len(run['splats'])} lines in dmesg",
+              file=out)
+        for s in run["splats"][:20]:
+            print(f"#   {s}", file=out)
+    else:
+        print(f"ok {n} {label}: kernel reports # none in dmesg", file=out)
+    return failures
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("log")
+    ap.add_argument("--json", help="write the parsed run here")
+    ap.add_argument("--label", default="guest")
+    ap.add_argument("--expect", default="", help="comma-separated test names")
+    a = ap.parse_args()
+    with open(a.log, errors="replace") as f:
+        run = parse(f.read())
+    expect = [e for e in a.expect.split(",") if e]
+    failures = report(run, a.label, expect)
+    if a.json:
+        slim = dict(run)
+        slim["tests"] = [{k: v for k, v in t.items() if k != "output"} for t in run["tests"]]
+        slim["failures"] = failures
+        with open(a.json, "w") as f:
+            json.dump(slim, f, indent=1)
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()

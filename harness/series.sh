@@ -1,0 +1,32 @@
+# shellcheck shell=bash
+# Helpers shared by tree.sh and export.sh.  Sourced after lib.sh.
+
+base_tag() { git -C "$TREE" describe --tags --abbrev=0 --match 'base-*' "$BASE_BRANCH"; }
+
+# The patch files of the series, in order, without the cover letter.
+series_files() { find "$PATCHES" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.patch' ! -name '0000-*' | sort; }
+
+# A hash of the series' content as the tree would export it.
+patches_hash() { cat $(series_files) /dev/null | sed '/^base-commit:/d' | md5sum | cut -c1-32; }
+
+# format-patch BASE..SERIES into DIR (stable output: zero commit ids, no
+# signature, fixed base).  The cover letter takes its subject and text from
+# the series branch's description.
+export_to() {
+	local dir=$1 n
+	mkdir -p "$dir"
+	n=$(git -C "$TREE" rev-list --count "$BASE_BRANCH..$SERIES_BRANCH")
+	[ "$n" -gt 0 ] || return 0
+	local cover=()
+	if [ -n "$(git -C "$TREE" config "branch.$SERIES_BRANCH.description" || true)" ]; then
+		cover=(--cover-letter --cover-from-description=subject)
+	fi
+	git -C "$TREE" format-patch -q --zero-commit --no-signature --base="$BASE_BRANCH" \
+		"${cover[@]}" -o "$dir" "$BASE_BRANCH..$SERIES_BRANCH" >/dev/null
+	# Cover letter dates are "now": pin them to the last patch's date.
+	if [ -f "$dir/0000-cover-letter.patch" ]; then
+		local d
+		d=$(git -C "$TREE" log -1 --format=%aD "$SERIES_BRANCH")
+		sed -i "0,/^Date: .*/s//Date: $d/" "$dir/0000-cover-letter.patch"
+	fi
+}

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# tree.sh [--force]: bring the editable tree to "base + patches/".
+# Creates the base (base.sh) if needed, then checks out branch "series" at
+# the base and applies patches/ with git am.  Refuses to throw away work: if
+# the tree's series has commits (or edits) that are not in patches/, it says
+# so and stops, unless --force.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/series.sh"
+
+force=
+[ "${1:-}" = --force ] && force=1
+"$(dirname "$0")/base.sh"
+stamp=$TREE/.git/series-stamp         # patches_hash of the last apply/export
+want=$(patches_hash)
+
+if git -C "$TREE" rev-parse -q --verify "refs/heads/$SERIES_BRANCH" >/dev/null; then
+	tmp=$(mktemp -d)
+	export_to "$tmp"
+	have=$(PATCHES=$tmp patches_hash)
+	rm -rf "$tmp"
+	dirty=$(git -C "$TREE" status --porcelain --untracked-files=no)
+	if [ "$have" = "$want" ] && [ -z "$dirty" ]; then
+		echo "$want" > "$stamp"
+		tree_git checkout -q "$SERIES_BRANCH"
+		note "tree: $SERIES_BRANCH = base + $(series_files | wc -l) patches, up to date"
+		exit 0
+	fi
+	if [ -z "$force" ]; then
+		[ -n "$dirty" ] && die "tree: $TREE has uncommitted edits; commit and export them (series export) or use --force to discard"
+		[ "$have" != "$(cat "$stamp" 2>/dev/null)" ] &&
+			die "tree: $TREE has commits that are not in patches/; export them (series export) or use --force to discard"
+	fi
+fi
+
+# (Re)apply.  The cover letter's subject and text become the branch
+# description, so that export regenerates it.
+tree_git checkout -q -f -B "$SERIES_BRANCH" "$BASE_BRANCH"
+git -C "$TREE" config --unset "branch.$SERIES_BRANCH.description" || true
+cover=$PATCHES/0000-cover-letter.patch
+if [ -f "$cover" ]; then
+	desc=$(awk '/^Subject: /{ s = $0; sub(/^Subject: (\[[^]]*\] )?/, "", s); print s; print ""; next }
+		    body && /^.*\([0-9]+\):$/ { exit }  # shortlog starts: the text is over
+		    hdr_done { body = 1; print; next }
+		    /^$/ { hdr_done = 1 }' "$cover")
+	git -C "$TREE" config "branch.$SERIES_BRANCH.description" "$desc"
+fi
+n=0
+for p in $(series_files); do
+	if ! tree_git am -q --keep-cr "$p" >"$LOGS/am.log" 2>&1; then
+		tree_git am --abort >/dev/null 2>&1 || true
+		tree_git checkout -q -f "$BASE_BRANCH"
+		die "tree: patches/$(basename "$p") does not apply to $BASE_PKG $(dpkg-query -W -f='${Version}' "$BASE_PKG") after $n patches ($(grep -m1 -E 'error|failed' "$LOGS/am.log" || echo "see $LOGS/am.log"))"
+	fi
+	n=$((n + 1))
+done
+echo "$want" > "$stamp"
+note "tree: $SERIES_BRANCH = base + $n patches"

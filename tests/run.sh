@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# tests/run.sh [--no-guest]: the harness's own tests.  Each feeds the
+# harness a bad input (missing package, impossible config option, patch that
+# does not apply, failing / hanging / WARN-ing guest test, ...) and checks
+# that it fails loudly and correctly, plus controls that a good input
+# passes.  Prints TAP.  The guest tests boot the fast kernel that must
+# already be built (out/build-fast) with out/initramfs.cpio.gz.
+set -uo pipefail
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+H=$TOP/harness
+export OUT=${OUT:-$TOP/out}
+TREE=${TREE:-$OUT/linux}
+scratch=$(mktemp -d "$OUT/selftest.XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
+n=0 failed=0
+ok() { n=$((n + 1)); echo "ok $n harness: $1"; }
+notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n harness: $1"; shift; for l in "$@"; do echo "#   $l"; done; }
+# expect_fail NAME PATTERN CMD...: CMD must exit non-zero and print PATTERN.
+expect_fail() {
+	local name=$1 pat=$2; shift 2
+	local out rc
+	out=$("$@" 2>&1); rc=$?
+	if [ "$rc" != 0 ] && grep -qE -- "$pat" <<<"$out"; then ok "$name"
+	else notok "$name" "exit $rc, expected non-zero and /$pat/; output:" "$(tail -5 <<<"$out")"; fi
+}
+expect_pass() {
+	local name=$1 pat=$2; shift 2
+	local out rc
+	out=$("$@" 2>&1); rc=$?
+	if [ "$rc" = 0 ] && grep -qE -- "$pat" <<<"$out"; then ok "$name"
+	else notok "$name" "exit $rc, expected 0 and /$pat/; output:" "$(tail -5 <<<"$out")"; fi
+}
+
+# --- parse.py on made-up logs ------------------------------------------------
+while IFS= read -r l; do
+	case "$l" in
+	*" ... ok") ok "parse: ${l%% *}" ;;
+	*" ... FAIL"|*" ... ERROR") notok "parse: ${l%% *}" ;;
+	esac
+done < <(python3 "$TOP/tests/test_parse.py" -v 2>&1)
+
+# --- summary.sh ----------------------------------------------------------------
+printf 'ok - a\nok - b\n' > "$scratch/good.tap"
+printf 'ok - a\nnot ok - b: broken\nok - c\n' > "$scratch/bad.tap"
+: > "$scratch/empty.tap"
+expect_pass "summary: all ok passes" '^2 passed, 0 failed$' "$H/summary.sh" "$scratch/good.tap"
+expect_fail "summary: one not ok fails the run" '^2 passed, 1 failed$' "$H/summary.sh" "$scratch/bad.tap"
+expect_fail "summary: nothing ran fails the run" 'no test ran' "$H/summary.sh" "$scratch/empty.tap"
+
+# --- deps.sh ------------------------------------------------------------------
+expect_fail "deps: a missing package is named in one line" \
+	'^error: missing packages: no-such-package-for-harness-test' \
+	"$H/deps.sh" --check no-such-package-for-harness-test
+expect_fail "deps: an uninstallable package fails apt-get loudly" \
+	'apt-get install failed for: no-such-package-for-harness-test' \
+	"$H/deps.sh" no-such-package-for-harness-test
+
+# --- base.sh ------------------------------------------------------------------
+expect_pass "base: a different installed version is said in one line" \
+	'^warning: base is linux-source-6.12 .*, the series was tested on 0.0-test' \
+	env BASE_VERSION_OVERRIDE=0.0-test "$H/base.sh"
+
+# --- kconfig.sh ---------------------------------------------------------------
+mkdir -p "$scratch/kconfig"
+cp "$TOP/kconfig/fast.config" "$scratch/kconfig/"
+echo "CONFIG_NO_SUCH_OPTION_FOR_HARNESS_TEST=y" >> "$scratch/kconfig/fast.config"
+expect_fail "kconfig: an option that does not survive olddefconfig fails the build" \
+	'requested CONFIG_NO_SUCH_OPTION_FOR_HARNESS_TEST=y, got: CONFIG_NO_SUCH_OPTION_FOR_HARNESS_TEST absent' \
+	env KCONFIG_DIR="$scratch/kconfig" BUILD_ROOT="$scratch" "$H/kconfig.sh" fast
+
+# --- tree.sh / export.sh on a scratch clone of the tree ------------------------
+if git clone -q --shared --no-checkout "$TREE" "$scratch/linux" 2>/dev/null &&
+   git -C "$scratch/linux" checkout -q base 2>/dev/null; then
+	export TREE_T=$scratch/linux
+	mkdir -p "$scratch/p-bad"
+	cat > "$scratch/p-bad/0001-mm-broken.patch" <<'PATCH'
+From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001
+From: Test <test@example.invalid>
+Date: Sun, 17 Nov 2024 00:00:00 +0000
+Subject: [PATCH] mm: a patch that does not apply
+
+---
+ mm/pagewalk.c | 2 +-
+ 1 file changed, 1 insertion(+), 1 deletion(-)
+
+diff --git a/mm/pagewalk.c b/mm/pagewalk.c
+--- a/mm/pagewalk.c
++++ b/mm/pagewalk.c
+@@ -1,3 +1,3 @@
+-this line is not in the file
++nor is this one
+ // SPDX-License-Identifier: GPL-2.0
+ #include <linux/pagewalk.h>
+PATCH
+	expect_fail "tree: a patch that does not apply is named in one line" \
+		'^error: tree: patches/0001-mm-broken.patch does not apply to linux-source-6.12 .* after 0 patches' \
+		env TREE="$TREE_T" PATCHES="$scratch/p-bad" "$H/tree.sh"
+
+	# Round trip: a commit exported, re-applied and exported again is
+	# byte-identical; unexported work is not thrown away.
+	mkdir -p "$scratch/p-rt"
+	(cd "$TREE_T" && git checkout -q -B series base &&
+	 echo "/* harness round-trip test */" >> mm/pagewalk.c &&
+	 git -c user.name=T -c user.email=t@example.invalid commit -q -s -a -m "mm: round trip" &&
+	 git config branch.series.description "$(printf 'Round trip\n\nA cover letter.')") &&
+	env TREE="$TREE_T" PATCHES="$scratch/p-rt" "$H/export.sh" 2>/dev/null
+	cp -r "$scratch/p-rt" "$scratch/p-rt1"
+	env TREE="$TREE_T" PATCHES="$scratch/p-rt" "$H/tree.sh" --force >/dev/null 2>&1 &&
+	env TREE="$TREE_T" PATCHES="$scratch/p-rt" "$H/export.sh" 2>/dev/null
+	if [ -f "$scratch/p-rt1/0001-mm-round-trip.patch" ] && [ -f "$scratch/p-rt1/0000-cover-letter.patch" ] &&
+	   diff -r "$scratch/p-rt1" "$scratch/p-rt" >/dev/null; then
+		ok "export: re-applying and re-exporting gives byte-identical patches and cover letter"
+	else
+		notok "export: round trip is not byte-identical" "$(diff -r "$scratch/p-rt1" "$scratch/p-rt" 2>&1 | head -5)"
+	fi
+	(cd "$TREE_T" && echo "/* unexported */" >> mm/pagewalk.c &&
+	 git -c user.name=T -c user.email=t@example.invalid commit -q -a -m "mm: unexported")
+	expect_fail "tree: refuses to drop commits that are not exported" \
+		'has commits that are not in patches/' \
+		env TREE="$TREE_T" PATCHES="$scratch/p-rt" "$H/tree.sh"
+	(cd "$TREE_T" && echo "/* uncommitted */" >> mm/pagewalk.c)
+	expect_fail "export: refuses a tree with uncommitted edits" 'uncommitted edits' \
+		env TREE="$TREE_T" PATCHES="$scratch/p-rt" "$H/export.sh"
+else
+	notok "tree: could not clone $TREE for the tree tests"
+fi
+
+# --- the guest ----------------------------------------------------------------
+if [ "${1:-}" != --no-guest ]; then
+	b="$H/boot.sh --config fast --initrd $OUT/initramfs.cpio.gz"
+	expect_pass "guest: a passing test passes (control)" \
+		'^ok 2 st-pass: kernel reports # none' $b --label st-pass --run selfcheck-pass
+	expect_fail "guest: a failing test fails the run and is shown" \
+		'^#   not ok 2 selfcheck fails on purpose' $b --label st-fail --run selfcheck-fail
+	expect_fail "guest: a hanging test is killed and named" \
+		'^not ok 1 st-hang: selfcheck-hang # timeout' $b --label st-hang --run selfcheck-hang,selfcheck-pass
+	expect_fail "guest: a kernel WARNING fails the run although the test passed" \
+		'^not ok 2 st-warn: kernel reports .*|#   .*WARNING:' $b --label st-warn --run selfcheck-warn
+	expect_fail "guest: the host-side timeout names the test that was running" \
+		'guest did not finish: timeout or crash while running selfcheck-hang' \
+		$b --label st-host --scale 1000 --timeout 30 --run selfcheck-pass,selfcheck-hang
+	expect_fail "guest: an unknown test name is refused before booting" \
+		"unknown guest test 'no-such-test'" $b --run no-such-test
+fi
+
+echo "1..$n"
+[ "$failed" = 0 ]

@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""Unit tests of harness/parse.py on made-up serial logs: each kind of
+failure the harness must catch is caught, and a clean run passes."""
+
+import io
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "harness"))
+import parse  # noqa: E402
+
+START = "### GUEST-START 6.12.117 2cpu 2000000kB\n"
+DONE = "### DMESG-SCAN 10 lines\n### DMESG-BEGIN\n### DMESG-END\n### GUEST-DONE\n"
+
+
+def test(name, body, rc=0, extra=""):
+    return (f"### BEGIN {name} timeout=60s t=1.00\n{body}"
+            f"### END {name} rc={rc} t=3.50{extra}\n")
+
+
+GOOD = ("TAP version 13\n1..2\nok 1 a\nok 2 b # SKIP no THP\n"
+        "# Totals: pass:1 fail:0 xfail:0 xpass:0 skip:1 error:0\n")
+BAD = ("TAP version 13\n1..2\nok 1 a\nnot ok 2 b\n"
+       "# Totals: pass:1 fail:1 xfail:0 xpass:0 skip:0 error:0\n")
+
+
+def run(log, expect=()):
+    out = io.StringIO()
+    failures = parse.report(parse.parse(log), "t", list(expect), out=out)
+    return failures, out.getvalue()
+
+
+class ParseTest(unittest.TestCase):
+    def test_clean_run_passes(self):
+        f, out = run(START + test("a", GOOD) + DONE, ["a"])
+        self.assertEqual(f, 0, out)
+        self.assertIn("ok 1 t: a # pass, 1 passed, 0 failed, 1 skipped, 2.5s", out)
+        self.assertIn("kernel reports # none", out)
+
+    def test_not_ok_fails_even_with_rc_0(self):
+        f, out = run(START + test("a", BAD, rc=0) + DONE)
+        self.assertEqual(f, 1, out)
+        self.assertIn("not ok 1 t: a # fail, 1 passed, 1 failed", out)
+        self.assertIn("#   not ok 2 b", out)
+
+    def test_nonzero_exit_fails(self):
+        f, out = run(START + test("a", "ok 1 x\n", rc=1) + DONE)
+        self.assertEqual(f, 1, out)
+
+    def test_whole_program_skip_is_reported_as_skip(self):
+        f, out = run(START + test("a", "1..0 # SKIP no debugfs\n", rc=4) + DONE)
+        self.assertEqual(f, 0, out)
+        self.assertIn("# skip,", out)
+
+    def test_guest_timeout_names_the_test(self):
+        f, out = run(START + test("hang", "1..1\n", rc=137, extra=" timeout") + DONE)
+        self.assertEqual(f, 1, out)
+        self.assertIn("not ok 1 t: hang # timeout", out)
+
+    def test_host_timeout_names_the_running_test(self):
+        log = START + test("a", GOOD) + "### BEGIN slow timeout=60s t=4.0\n1..1\n"
+        f, out = run(log, ["a", "slow", "later"])
+        self.assertEqual(f, 3, out)  # slow unfinished, later never ran, boot
+        self.assertIn("t: slow # unfinished", out)
+        self.assertIn("t: later # never ran (guest stopped while running slow)", out)
+        self.assertIn("guest did not finish: timeout or crash while running slow", out)
+
+    def test_splat_fails_the_boot(self):
+        log = (START + test("a", GOOD) +
+               "### SPLAT [   12.3] WARNING: CPU: 0 PID: 1 at mm/pagewalk.c:42\n" + DONE)
+        f, out = run(log)
+        self.assertEqual(f, 1, out)
+        self.assertIn("not ok 2 t: kernel reports # 1 lines in dmesg", out)
+        self.assertIn("mm/pagewalk.c:42", out)
+
+    def test_no_init_fails(self):
+        f, out = run("Kernel panic - not syncing: VFS: Unable to mount root fs\n")
+        self.assertEqual(f, 1, out)
+        self.assertIn("never reached /init", out)
+
+    def test_missing_program_fails(self):
+        f, out = run(START + "### BEGIN nope\n### END nope rc=127 missing\n" + DONE)
+        self.assertEqual(f, 1, out)
+        self.assertIn("t: nope # missing", out)
+
+    def test_tap_without_totals_is_counted(self):
+        f, out = run(START + test("a", "ok 1 x\nok 2 y\nnot ok 3 z\n", rc=0) + DONE)
+        self.assertEqual(f, 1, out)
+        self.assertIn("2 passed, 1 failed", out)
+
+    def test_uffd_unit_tests_counts(self):
+        body = "[test] x ... done\nUserfaults unit tests: pass=56, skip=10, fail=1 (total=67)\n"
+        f, out = run(START + test("uffd", body, rc=1) + DONE)
+        self.assertEqual(f, 1, out)
+        self.assertIn("fail, 56 passed, 1 failed, 10 skipped", out)
+
+
+if __name__ == "__main__":
+    unittest.main()
