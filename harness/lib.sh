@@ -43,8 +43,8 @@ build_dir() { echo "${BUILD_ROOT:-$OUT}/build-$1"; }
 # Fragments that make up a config name, in merge order.
 config_fragments() {
 	case "$1" in
-	fast)  echo "$KCONFIG_DIR/fast.config" ;;
-	debug) echo "$KCONFIG_DIR/fast.config $KCONFIG_DIR/debug.config" ;;
+	fast)  echo "$KCONFIG_DIR/fast.config $KCONFIG_DIR/series.config" ;;
+	debug) echo "$KCONFIG_DIR/fast.config $KCONFIG_DIR/series.config $KCONFIG_DIR/debug.config" ;;
 	*) die "unknown kernel config '$1' (known: fast, debug)" ;;
 	esac
 }

@@ -62,7 +62,7 @@ expect_pass "base: a different installed version is said in one line" \
 
 # --- kconfig.sh ---------------------------------------------------------------
 mkdir -p "$scratch/kconfig"
-cp "$TOP/kconfig/fast.config" "$scratch/kconfig/"
+cp "$TOP"/kconfig/*.config "$scratch/kconfig/"
 echo "CONFIG_NO_SUCH_OPTION_FOR_HARNESS_TEST=y" >> "$scratch/kconfig/fast.config"
 expect_fail "kconfig: an option that does not survive olddefconfig fails the build" \
 	'requested CONFIG_NO_SUCH_OPTION_FOR_HARNESS_TEST=y, got: CONFIG_NO_SUCH_OPTION_FOR_HARNESS_TEST absent' \
