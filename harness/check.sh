@@ -25,7 +25,7 @@ record() { # STATUS(0=ok) TEXT
 	if [ "$1" = 0 ]; then echo "ok - $2"; else echo "not ok - $2"; fi | tee -a "$res"
 }
 tap() { # append TAP lines from a step's output, renumbered as "- "
-	sed -E -n 's/^(not ok|ok) [0-9]+ /\1 - /p' | tee -a "$res"
+	sed -E -n 's/^(not ok|ok) [0-9]+ /\1 - /p; /^#   /p' | tee -a "$res"
 }
 elapsed() { echo "$(( $(date +%s) - t0 ))s"; }
 names() { awk '!/^#/ && NF >= 3 { printf "%s%s", sep, $1; sep = "," }' "$@"; }

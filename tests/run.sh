@@ -69,7 +69,7 @@ expect_fail "kconfig: an option that does not survive olddefconfig fails the bui
 	env KCONFIG_DIR="$scratch/kconfig" BUILD_ROOT="$scratch" "$H/kconfig.sh" fast
 
 # --- tree.sh / export.sh on a scratch clone of the tree ------------------------
-if git clone -q --shared --no-checkout "$TREE" "$scratch/linux" 2>/dev/null &&
+if git clone -q --shared --no-checkout --branch base "$TREE" "$scratch/linux" 2>/dev/null &&
    git -C "$scratch/linux" checkout -q base 2>/dev/null; then
 	export TREE_T=$scratch/linux
 	mkdir -p "$scratch/p-bad"
