@@ -2,7 +2,8 @@
 # check.sh: the test command.  Runs, in order, and records one TAP line per
 # check in $OUT/check/results.tap:
 #   1. the series applies to the pristine base (git am)
-#   2. scripts/checkpatch.pl --strict on every patch
+#   2. scripts/checkpatch.pl --strict on every patch; kernel-doc of every
+#      touched file and the mm htmldocs (docs.sh)
 #   3. a fast-config build at the base and at every patch (bisectability);
 #      the base is booted with the regression set (reference counts)
 #   4. the tip booted (fast config) with the regression set and the series'
@@ -50,6 +51,9 @@ for p in $(series_files); do
 		record 1 "checkpatch --strict $(basename "$p"): $(grep -E '^total:' "$dir/checkpatch-$(basename "$p").log")"
 	fi
 done
+
+note "[$(elapsed)] documentation"
+"$TOP/harness/docs.sh" 2>"$dir/docs.err" | tap || true
 
 regression=$(names "$TOP/suites/regression.list")
 own=$(names "$TOP"/suites/series.list 2>/dev/null || true)
