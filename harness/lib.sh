@@ -28,6 +28,10 @@ BASE_DATE=2024-11-17T00:00:00Z
 
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+# Hash paths under $OUT relative to it, so that a clone at another path
+# (CI's) hits what an earlier build cached.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$OUT}
+export CCACHE_NOHASHDIR=1
 
 mkdir -p "$OUT" "$LOGS"
 
