@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# selftests.sh [OUTDIR]: build, statically, the mm selftests that the guest
-# runs (every program named in suites/*.list), from the kernel tree's own
-# tools/testing/selftests/mm with the uapi headers of the fast build.
+# selftests.sh [OUTDIR]: build, statically, the programs the guest runs:
+# the mm selftests named in suites/*.list, from the kernel tree's own
+# tools/testing/selftests/mm, and every program of the repository's bench/
+# and stress/ (one .c file each, plus the shared .h files there), all with
+# the uapi headers of the fast build.
 . "$(dirname "$0")/lib.sh"
 
 dest=$(realpath -m "${1:-$OUT/selftests}")
@@ -24,3 +26,18 @@ make -C "$TREE/tools/testing/selftests/mm" -j"$JOBS" OUTPUT="$dest/mm" \
 	grep -E 'error|Error' "$log" | head -20 >&2
 	die "selftest build failed (log: $log)"
 }
+
+# The repository's own guest programs: OUTDIR/bench/NAME, OUTDIR/stress/NAME.
+for d in bench stress; do
+	ls "$TOP/$d"/*.c >/dev/null 2>&1 || continue
+	mkdir -p "$dest/$d"
+	for src in "$TOP/$d"/*.c; do
+		prog=$dest/$d/$(basename "$src" .c)
+		gcc -static -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -isystem "$hdrs" \
+			-I "$TOP/$d" -o "$prog" "$src" -lpthread -lm >>"$log" 2>&1 || {
+			grep -E 'error' "$log" | head -20 >&2
+			die "build of $d/$(basename "$src") failed (log: $log)"
+		}
+	done
+	note "$d: $(ls "$TOP/$d"/*.c | wc -l) programs -> $dest/$d"
+done
