@@ -4,8 +4,10 @@
 #   1. the series applies to the pristine base (git am)
 #   2. scripts/checkpatch.pl --strict on every patch; kernel-doc of every
 #      touched file and the mm htmldocs (docs.sh)
-#   3. a fast-config build at the base and at every patch (bisectability);
-#      the base is booted with the regression set (reference counts)
+#   3. a fast-config build at the base and at every patch (bisectability),
+#      and W=1 builds of the objects each patch changes, which must add no
+#      warning (w1.sh); the base is booted with the regression set
+#      (reference counts)
 #   4. the tip booted (fast config) with the regression set and the series'
 #      own tests; the regression counts must equal the base's
 #   5. the harness's own tests (tests/run.sh), with the tip's fast kernel
@@ -70,6 +72,16 @@ for c in $(git -C "$TREE" rev-parse "$BASE_BRANCH") $commits; do
 		record 0 "build (fast config) at $what"
 	else
 		record 1 "build (fast config) at $what: $(tail -1 "$dir/build-$i.err")"
+	fi
+	# W=1: the objects this patch and the next one change, built here;
+	# patch i is judged by its objects' warnings at i against i - 1.
+	next=$(echo $commits | awk -v n=$((i + 1)) '{ print $n }')
+	files=$( { [ $i = 0 ] || "$TOP/harness/w1.sh" files "$c"
+		   [ -z "$next" ] || "$TOP/harness/w1.sh" files "$next"; } | sort -u)
+	"$TOP/harness/w1.sh" collect fast "$dir/w1-$i.txt" $files 2>>"$dir/w1.err" || true
+	if [ $i -gt 0 ]; then
+		"$TOP/harness/w1.sh" compare "$dir/w1-$((i - 1)).txt" "$dir/w1-$i.txt" "$c" \
+			2>>"$dir/w1.err" | tee -a "$res" || true
 	fi
 	if [ $i = 0 ]; then
 		note "[$(elapsed)] boot base with the regression set"

@@ -2,6 +2,9 @@
 # docs.sh: documentation checks of the series, as TAP lines:
 #   - scripts/kernel-doc -none reports nothing for any C file or header
 #     the series touches (tools/ aside);
+#   - scripts/get_maintainer.pl names the memory-management maintainer
+#     and linux-mm for every file the series adds (and linux-doc for the
+#     document, linux-kselftest for the selftests);
 #   - make htmldocs SPHINXDIRS=mm builds, with no warning about the
 #     series' document or the kernel-doc it pulls in, and the rendered page
 #     has the text and the kernel-doc it should.
@@ -18,6 +21,23 @@ for f in $files; do
 	else
 		tapline "not ok" "kernel-doc -none $f: $w warnings"
 		(cd "$TREE" && scripts/kernel-doc -none "$f" 2>&1 | head -5 | sed 's/^/#   /')
+	fi
+done
+
+for f in $(git -C "$TREE" diff --name-only --diff-filter=A "$BASE_BRANCH" HEAD); do
+	want="linux-mm@kvack.org akpm@linux-foundation.org"
+	case "$f" in
+	Documentation/*) want="$want linux-doc@vger.kernel.org" ;;
+	tools/testing/selftests/*) want="$want linux-kselftest@vger.kernel.org" ;;
+	esac
+	got=$(cd "$TREE" && perl scripts/get_maintainer.pl --no-git --no-git-fallback \
+		--no-rolestats --no-multiline -f "$f" 2>&1 || true)
+	missing=
+	for w in $want; do
+		echo "$got" | grep -qF "$w" || missing="$missing $w"
+	done
+	if [ -z "$missing" ]; then tapline ok "get_maintainer.pl $f: $want"
+	else tapline "not ok" "get_maintainer.pl $f lacks:$missing (got: $got)"
 	fi
 done
 
