@@ -385,10 +385,15 @@ static void bench_many(int m)
 	kmem0 = kmem_kib();
 	base = map_anon(len);
 	record("many", "vmas", m, 0, "count", count_vmas());
-	for (i = 0; i < ARRAY_SIZE(k_points) && k_points[i] <= opt.kmax; i++) {
-		uint64_t t0 = now_ns();
+	for (i = 0; i <= ARRAY_SIZE(k_points); i++) {
+		/* the checkpoints below kmax, then kmax */
+		long next = i < ARRAY_SIZE(k_points) ? k_points[i] : opt.kmax;
+		uint64_t t0;
 
-		for (; k < k_points[i]; k++) {
+		if (next > opt.kmax || (next == opt.kmax && i < ARRAY_SIZE(k_points)))
+			continue;
+		t0 = now_ns();
+		for (; k < next; k++) {
 			if (guard(m, guard_addr(base, k), ps)) {
 				err = errno;
 				break;
@@ -1013,6 +1018,7 @@ int main(int argc, char **argv)
 		 max_map, clocksource, res.tv_nsec);
 	add_meta("# thp=%s\n# reps=%d\n# stride_pages=%d\n# madv_guard=%s\n",
 		 thp, opt.reps, STRIDE, have_guard ? "yes" : "no");
+	add_meta("# kmax=%ld\n", opt.kmax);
 
 	start = now_ns();
 	if (want("many")) {
