@@ -50,7 +50,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/membarrier.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -261,11 +263,29 @@ static long proc_kib(const char *path, const char *key)
 	return v;
 }
 
-/* Kernel memory that VMAs (slab) and page tables take, system-wide. */
+/*
+ * Kernel memory that VMAs (unreclaimable slab) and page tables take,
+ * system-wide: the guest runs nothing else.
+ */
 static long kmem_kib(void)
 {
-	return proc_kib("/proc/meminfo", "Slab") +
+	return proc_kib("/proc/meminfo", "SUnreclaim") +
 	       proc_kib("/proc/meminfo", "PageTables");
+}
+
+/*
+ * VMAs are freed after an RCU grace period (per-VMA locks): let those of
+ * the previous run go before kmem_kib() is taken as the baseline.
+ * MEMBARRIER_CMD_GLOBAL waits for a grace period; the callbacks run soon
+ * after it.
+ */
+static void settle(void)
+{
+	struct timespec ts = { 0, 100 * 1000 * 1000 };
+
+	syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0);
+	syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0);
+	nanosleep(&ts, NULL);
 }
 
 static long read_long(const char *path)
@@ -382,6 +402,7 @@ static void bench_many(int m)
 	char *base;
 	int err = 0;
 
+	settle();
 	kmem0 = kmem_kib();
 	base = map_anon(len);
 	record("many", "vmas", m, 0, "count", count_vmas());
