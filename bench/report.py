@@ -91,11 +91,16 @@ def groups(rows):
     return out
 
 
-def table(header, body):
-    """A Markdown table (also readable as plain text)."""
+def table(header, body, left=1):
+    """A Markdown table (also readable as plain text); the first `left`
+    columns are left-aligned."""
     w = [max(len(str(x)) for x in col) for col in zip(header, *body)]
-    line = lambda cells: "| " + " | ".join(str(c).rjust(n) for c, n in zip(cells, w)) + " |"
-    out = [line(header), "|" + "|".join("-" * (n + 1) + ":" for n in w) + "|"]
+
+    def line(cells):
+        return "| " + " | ".join(str(c).ljust(n) if i < left else str(c).rjust(n)
+                                 for i, (c, n) in enumerate(zip(cells, w))) + " |"
+    out = [line(header), "|" + "|".join(":" + "-" * (n + 1) if i < left else "-" * (n + 1) + ":"
+                                        for i, n in enumerate(w)) + "|"]
     out += [line(r) for r in body]
     return "\n".join(out)
 
@@ -191,25 +196,42 @@ def single(meta, rows, out):
         body.append([s, m, p, unit] + [fmt(v[me]) for me in METHODS] +
                     [fmt(ratio(v["mprotect"], ref)), fmt(ratio(v["mmap"], ref))])
     print(table(["section", "metric", "param", "unit", "madv", "mprotect", "mmap", "none",
-                 "mprotect / ref", "mmap / ref"], body), file=out)
+                 "mprotect / ref", "mmap / ref"], body, left=2), file=out)
     print("\nref: madv, except for contention, where it is none (no toggling thread).",
           file=out)
 
 
 def compare(meta_a, rows_a, meta_b, rows_b, out):
-    print(f"A: kernel {meta_a.get('kernel', '?')}, config {meta_a.get('config', '?')}", file=out)
-    print(f"B: kernel {meta_b.get('kernel', '?')}, config {meta_b.get('config', '?')}", file=out)
+    print(f"A: kernel {meta_a.get('kernel', '?')}, config {meta_a.get('config', '?')}, "
+          f"tree {meta_a.get('tree', '?')}", file=out)
+    print(f"B: kernel {meta_b.get('kernel', '?')}, config {meta_b.get('config', '?')}, "
+          f"tree {meta_b.get('tree', '?')}", file=out)
     print(file=out)
+    print("B / A: B's median divided by A's.  norm: B / A divided by the same ratio of\n"
+          "the row's mprotect figure (contention: of the run without a toggling thread),\n"
+          "which a change to guard pages leaves alone: it cancels the difference in host\n"
+          "load between the two boots.", file=out)
+    print(file=out)
+
+    def ba(k):
+        a = rows_a.get(k, {}).get("median")
+        b = rows_b.get(k, {}).get("median")
+        return ratio(b, a)
     body = []
     keys = list(rows_a) + [k for k in rows_b if k not in rows_a]
     for k in keys:
         a = rows_a.get(k, {}).get("median")
         b = rows_b.get(k, {}).get("median")
         unit = (rows_a.get(k) or rows_b.get(k))["unit"]
-        note = "" if a is not None and b is not None else ("only A" if b is None else "only B")
-        body.append([k[0], k[1], k[2], k[3], unit, fmt(a), fmt(b), fmt(ratio(b, a)) if not note else note])
-    print(table(["section", "metric", "method", "param", "unit", "A", "B", "B / A"], body),
-          file=out)
+        if a is None or b is None:
+            body.append([k[0], k[1], k[2], k[3], unit, fmt(a), fmt(b),
+                         "only B" if a is None else "only A", "-"])
+            continue
+        ref = (k[0], k[1], "none" if k[0] == "contention" else "mprotect", k[3])
+        norm = ratio(ba(k), ba(ref)) if k[2] not in (ref[2], "none") else None
+        body.append([k[0], k[1], k[2], k[3], unit, fmt(a), fmt(b), fmt(ba(k)), fmt(norm)])
+    print(table(["section", "metric", "method", "param", "unit", "A", "B", "B / A", "norm"],
+                body, left=3), file=out)
 
 
 PLOT_HEAD = """

@@ -152,7 +152,7 @@ mklog "$scratch/bench-good.log" '# guard_bench csv begin' '# kernel=6.12.0-test'
 	'# guard_bench csv end'
 if out=$(env OUT="$scratch/bo3" "$H/bench.sh" --from-log "$scratch/bench-good.log" 2>&1) &&
    grep -q '^# config=bench$' "$scratch/bo3/bench/guard_bench.csv" &&
-   grep -qE 'install, µs per guard, K=30000 \| +1 \| +3 \| +- \| +3 ' "$scratch/bo3/bench/guard_bench.txt" &&
+   grep -qE 'install, µs per guard, K=30000 +\| +1 \| +3 \| +- \| +3 ' "$scratch/bo3/bench/guard_bench.txt" &&
    grep -q '32759 (ENOMEM)' "$scratch/bo3/bench/guard_bench.txt" &&
    [ "$(head -c 8 "$scratch/bo3/bench/guard_bench.png" | od -An -tx1 | tr -d ' ')" = 89504e470d0a1a0a ]; then
 	ok "bench: a log with a CSV gives the CSV (with the config), the ratio table and a PNG"
@@ -163,7 +163,7 @@ cp "$scratch/bo3/bench/guard_bench.csv" "$scratch/before.csv"
 sed 's/^many,ns_per_guard,madv,30000,ns,1000,1000,1000,1$/many,ns_per_guard,madv,30000,ns,500,500,500,1/' \
 	"$scratch/before.csv" > "$scratch/after.csv"
 expect_pass "bench: two CSVs give per-row ratios (after / before)" \
-	'\| +many \| +ns_per_guard \| +madv \| +30000 \| +ns \| +1000 \| +500 \| +0.5 \|' \
+	'\| many +\| ns_per_guard +\| madv +\| +30000 \| +ns \| +1000 \| +500 \| +0.5 \|' \
 	python3 "$TOP/bench/report.py" "$scratch/before.csv" "$scratch/after.csv"
 expect_fail "bench: report.py refuses a CSV without results" 'no results' \
 	python3 "$TOP/bench/report.py" /dev/null
