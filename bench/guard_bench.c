@@ -101,7 +101,7 @@ static struct {
 	.range_max = 262144,
 	.populated_max = 65536,
 	.fault_iters = 2000,
-	.secs = 1.0,
+	.secs = 2.0,
 	.fault_threads = 2,
 };
 

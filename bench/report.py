@@ -249,22 +249,25 @@ STYLE = {"madv": 1, "mprotect": 2, "mmap": 3}
 
 
 def series(rows, section, metric, method):
-    return sorted((p, r["median"]) for (s, m, me, p), r in rows.items()
+    """[(param, median, min, max)] of one method, by param."""
+    return sorted((p, r["median"], r["min"], r["max"]) for (s, m, me, p), r in rows.items()
                   if s == section and m == metric and me == method)
 
 
 def lines_plot(d, title, xlabel, ylabel, curves, extra=""):
-    """curves: [(file name, points, 'using' expression, style, title)].
-    Curves without points are left out; a panel with none says so."""
+    """curves: [(file name, points, y scale, style, title)], points from
+    series(): medians joined by lines, bars from the smallest to the largest
+    run.  Curves without points are left out; a panel with none says so."""
     out = [f'set title "{title}"', f'set xlabel "{xlabel}"', f'set ylabel "{ylabel}"',
            "set logscale xy", "set autoscale", extra]
     parts = []
-    for name, pts, using, style, t in curves:
+    for name, pts, scale, style, t in curves:
         if not pts:
             continue
         with open(os.path.join(d, name), "w") as f:
-            f.writelines(f"{x} {y}\n" for x, y in pts)
-        parts.append(f"'{d}/{name}' u {using} w lp {style} t '{t}'")
+            f.writelines(" ".join(str(v) for v in p) + "\n" for p in pts)
+        sc = f"/{scale}" if scale != 1 else ""
+        parts.append(f"'{d}/{name}' u 1:($2{sc}):($3{sc}):($4{sc}) w yerrorlines {style} t '{t}'")
     if parts:
         out.append("plot " + ", \\\n     ".join(parts))
     else:
@@ -311,16 +314,17 @@ def plot(meta, rows, png):
     kr = 30000 if ("remove", "ns_per_guard", "mprotect", 30000) in rows else \
         max((p for (s, m, me, p) in rows if s == "remove"), default=0)
     title = (f"guard_bench: kernel {meta.get('kernel', '?')}, config {meta.get('config', '?')}"
-             f"{' (' + meta['config_options'] + ')' if meta.get('config_options') else ''}"
-             f", {meta.get('cpus', '?')} CPUs, clocksource {meta.get('clocksource', '?')}"
-             f"; medians of {meta.get('reps', '?')} runs; QEMU TCG: compare within a boot")
+             f"{' (' + meta['config_options'] + ')' if meta.get('config_options') else ''}\\n"
+             f"{meta.get('cpus', '?')} CPUs, clocksource {meta.get('clocksource', '?')}; "
+             f"medians of {meta.get('reps', '?')} runs, bars from the fastest to the slowest; "
+             f"QEMU without KVM: compare within one boot")
     d = tempfile.mkdtemp(prefix="guard_bench.")
     try:
         gpl = PLOT_HEAD.format(png=png, title=title.replace('"', "'"))
         gpl += lines_plot(
             d, "install K single-page guards (one every 2 pages)", "K (guards)",
             "time per guard (µs)",
-            [(f"many_{me}", series(rows, "many", "ns_per_guard", me), "1:($2/1000)",
+            [(f"many_{me}", series(rows, "many", "ns_per_guard", me), 1000,
               f"ls {STYLE[me]}", name[me]) for me in three],
             f"set key bottom right\nset arrow 1 from {max_map // 2},graph 0 to "
             f"{max_map // 2},graph 1 nohead dt 3 lc rgb 'red'\nset label 1 "
@@ -329,33 +333,32 @@ def plot(meta, rows, png):
         lim = ", ".join(f"{me} {'-' if maxg[me] is None else int(maxg[me])}" for me in three)
         gpl += lines_plot(
             d, "VMAs of the process after K guards (/proc/self/maps)", "K (guards)", "VMAs",
-            [(f"vmas_{me}", [p for p in series(rows, "many", "vmas", me) if p[0] > 0], "1:2",
+            [(f"vmas_{me}", [p for p in series(rows, "many", "vmas", me) if p[0] > 0], 1,
               f"ls {STYLE[me]}", name[me]) for me in three],
-            f"set key bottom right\nset arrow 2 from graph 0,first {max_map} to graph 1,first "
+            f"set key bottom right\nset yrange [5:*]\nset arrow 2 from graph 0,first {max_map} to graph 1,first "
             f"{max_map} nohead dt 3 lc rgb 'red'\nset label 2 \"vm.max_map_count\" at graph "
             f"0.02,first {max_map} left offset 0,0.7 tc rgb 'red'\nset label 3 \"guards "
             f"installed before failure: {lim}\" at graph 0.02,graph 0.55 left")
         gpl += lines_plot(
             d, "one guard over N pages: time per page", "N (4 KiB pages)",
             "time per page (ns)",
-            [(f"range_{me}", series(rows, "range", "ns_per_page", me), "1:2",
+            [(f"range_{me}", series(rows, "range", "ns_per_page", me), 1,
               f"ls {STYLE[me]}", f"{me}, unpopulated") for me in three] +
-            [(f"rangep_{me}", series(rows, "range_populated", "ns_per_page", me), "1:2",
+            [(f"rangep_{me}", series(rows, "range_populated", "ns_per_page", me), 1,
               f"ls {STYLE[me]} dt 2 pt {6 + 2 * i}",
               f"{me}, populated" + {"madv": " (zap + install)",
                                     "mprotect": " (keeps the memory)",
                                     "mmap": " (frees it)"}[me])
              for i, me in enumerate(three)],
             "set key bottom left")
-        extra = "set key top left"
-        if fork0:
-            extra += (f"\nset arrow 1 from graph 0,first {fork0 / 1e6} to graph 1,first "
-                      f"{fork0 / 1e6} nohead ls 4\nset label 1 \"no guards\" at graph 0.98,"
-                      f"first {fork0 / 1e6} right offset 0,0.7")
+        # the fork without guards: a flat line over the same K
+        ks = sorted({p for (s, m, me, p) in rows if s == "fork" and p > 0})
+        base = [(k, fork0, fork0, fork0) for k in ks] if fork0 and ks else []
         gpl += lines_plot(
             d, "fork() + child exit + wait, with K guards", "K (guards)", "time (ms)",
-            [(f"fork_{me}", series(rows, "fork", "fork_exit_wait_ns", me), "1:($2/1e6)",
-              f"ls {STYLE[me]}", name[me]) for me in three], extra)
+            [(f"fork_{me}", series(rows, "fork", "fork_exit_wait_ns", me), 1e6,
+              f"ls {STYLE[me]}", name[me]) for me in three] +
+            [("fork_none", base, 1e6, "ls 4", "no guards")], "set key top left")
 
         def per(section, metric, mult=1.0):
             return {me: (lambda v: None if v is None else v * mult / 1e6)(
