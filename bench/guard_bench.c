@@ -976,17 +976,38 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
-		case 's': opt.smoke = true; break;
-		case 'r': opt.reps = atoi(optarg); break;
-		case 'k': opt.kmax = atol(optarg); break;
-		case 'n': opt.range_max = atol(optarg); break;
-		case 'p': opt.populated_max = atol(optarg); break;
-		case 'f': opt.fault_iters = atol(optarg); break;
-		case 't': opt.secs = atof(optarg); break;
-		case 'T': opt.fault_threads = atoi(optarg); break;
-		case 'o': opt.only = optarg; break;
-		case 'c': opt.csv = optarg; break;
-		default: usage();
+		case 's':
+			opt.smoke = true;
+			break;
+		case 'r':
+			opt.reps = atoi(optarg);
+			break;
+		case 'k':
+			opt.kmax = atol(optarg);
+			break;
+		case 'n':
+			opt.range_max = atol(optarg);
+			break;
+		case 'p':
+			opt.populated_max = atol(optarg);
+			break;
+		case 'f':
+			opt.fault_iters = atol(optarg);
+			break;
+		case 't':
+			opt.secs = atof(optarg);
+			break;
+		case 'T':
+			opt.fault_threads = atoi(optarg);
+			break;
+		case 'o':
+			opt.only = optarg;
+			break;
+		case 'c':
+			opt.csv = optarg;
+			break;
+		default:
+			usage();
 		}
 	}
 	if (optind != argc || opt.reps < 1 || opt.reps > MAX_REPS ||
