@@ -5,7 +5,7 @@
 # (e.g. W=1).
 . "$(dirname "$0")/lib.sh"
 
-name=${1:?usage: build.sh fast|debug [make args]}; shift
+name=${1:?usage: build.sh fast|debug|bench [make args]}; shift
 b=$(build_dir "$name")
 "$(dirname "$0")/kconfig.sh" "$name"
 log=$LOGS/build-$name.log

@@ -11,7 +11,7 @@ pkgs=("$@")
 if [ ${#pkgs[@]} = 0 ]; then
 	pkgs=(build-essential git flex bison bc libelf-dev libssl-dev cpio xz-utils kmod
 	      file perl python3 python3-ply python3-git python3-sphinx ccache qemu-system-x86 busybox-static bash-static
-	      libcap-dev liburing-dev "$BASE_PKG")
+	      libcap-dev liburing-dev gnuplot-nox "$BASE_PKG")
 fi
 
 missing=()

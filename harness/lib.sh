@@ -41,7 +41,7 @@ note() { echo "==> $*" >&2; }
 
 tree_git() { git -C "$TREE" -c user.name="$SERIES_NAME" -c user.email="$SERIES_EMAIL" "$@"; }
 
-# Build directory for a config name ("fast", "debug").
+# Build directory for a config name ("fast", "debug", "bench").
 build_dir() { echo "${BUILD_ROOT:-$OUT}/build-$1"; }
 
 # Fragments that make up a config name, in merge order.
@@ -49,7 +49,8 @@ config_fragments() {
 	case "$1" in
 	fast)  echo "$KCONFIG_DIR/fast.config $KCONFIG_DIR/series.config" ;;
 	debug) echo "$KCONFIG_DIR/fast.config $KCONFIG_DIR/series.config $KCONFIG_DIR/debug.config" ;;
-	*) die "unknown kernel config '$1' (known: fast, debug)" ;;
+	bench) echo "$KCONFIG_DIR/fast.config $KCONFIG_DIR/series.config $KCONFIG_DIR/bench.config" ;;
+	*) die "unknown kernel config '$1' (known: fast, debug, bench)" ;;
 	esac
 }
 

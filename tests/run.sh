@@ -125,6 +125,49 @@ else
 	notok "tree: could not clone $TREE for the tree tests"
 fi
 
+# --- bench.sh / bench/report.py on made-up serial logs -------------------------
+mklog() { # FILE CSV-LINES...: a serial log of one guard_bench run
+	local f=$1; shift
+	{ printf '### GUEST-START 6.12.0-test 2cpu 4000000kB\r\n'
+	  printf '### BEGIN guard_bench timeout=900s t=1.0\r\n'
+	  printf '# guard_bench: kernel 6.12.0-test\r\n'
+	  for l in "$@"; do printf '%s\r\n' "$l"; done
+	  printf '### END guard_bench rc=0 t=2.0\r\n### GUEST-DONE\r\n'; } > "$f"
+}
+mklog "$scratch/bench-nocsv.log"
+expect_fail "bench: a log without the benchmark's CSV fails loudly" \
+	"^error: no guard_bench CSV in $scratch/bench-nocsv.log" \
+	env OUT="$scratch/bo1" "$H/bench.sh" --from-log "$scratch/bench-nocsv.log"
+mklog "$scratch/bench-empty.log" '# guard_bench csv begin' '# kernel=6.12.0-test' \
+	'section,metric,method,param,unit,median,min,max,n' '# guard_bench csv end'
+expect_fail "bench: a CSV without figures fails loudly" 'CSV in .* has no figures' \
+	env OUT="$scratch/bo2" "$H/bench.sh" --from-log "$scratch/bench-empty.log"
+mklog "$scratch/bench-good.log" '# guard_bench csv begin' '# kernel=6.12.0-test' '# reps=1' \
+	'section,metric,method,param,unit,median,min,max,n' \
+	'many,ns_per_guard,madv,30000,ns,1000,1000,1000,1' \
+	'many,ns_per_guard,mprotect,30000,ns,3000,3000,3000,1' \
+	'many,vmas,madv,30000,count,13,13,13,1' 'many,vmas,mprotect,30000,count,60013,60013,60013,1' \
+	'many,max_guards,madv,0,count,131072,131072,131072,1' 'many,max_guards,mprotect,0,count,32759,32759,32759,1' \
+	'many,fail_errno,madv,0,errno,0,0,0,1' 'many,fail_errno,mprotect,0,errno,12,12,12,1' \
+	'# guard_bench csv end'
+if out=$(env OUT="$scratch/bo3" "$H/bench.sh" --from-log "$scratch/bench-good.log" 2>&1) &&
+   grep -q '^# config=bench$' "$scratch/bo3/bench/guard_bench.csv" &&
+   grep -qE 'install, µs per guard, K=30000 +\| +1 \| +3 \| +- \| +3 ' "$scratch/bo3/bench/guard_bench.txt" &&
+   grep -q '32759 (ENOMEM)' "$scratch/bo3/bench/guard_bench.txt" &&
+   [ "$(head -c 8 "$scratch/bo3/bench/guard_bench.png" | od -An -tx1 | tr -d ' ')" = 89504e470d0a1a0a ]; then
+	ok "bench: a log with a CSV gives the CSV (with the config), the ratio table and a PNG"
+else
+	notok "bench: a good log did not give CSV, table and PNG" "$(tail -5 <<<"$out")"
+fi
+cp "$scratch/bo3/bench/guard_bench.csv" "$scratch/before.csv"
+sed 's/^many,ns_per_guard,madv,30000,ns,1000,1000,1000,1$/many,ns_per_guard,madv,30000,ns,500,500,500,1/' \
+	"$scratch/before.csv" > "$scratch/after.csv"
+expect_pass "bench: two CSVs give per-row ratios (after / before)" \
+	'\| many +\| ns_per_guard +\| madv +\| +30000 \| +ns \| +1000 \| +500 \| +0.5 \|' \
+	python3 "$TOP/bench/report.py" "$scratch/before.csv" "$scratch/after.csv"
+expect_fail "bench: report.py refuses a CSV without results" 'no results' \
+	python3 "$TOP/bench/report.py" /dev/null
+
 # --- the guest ----------------------------------------------------------------
 if [ "${1:-}" != --no-guest ]; then
 	b="$H/boot.sh --config fast --initrd $OUT/initramfs.cpio.gz"

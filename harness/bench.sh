@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# bench.sh [options]: boot a built kernel with the guard-page benchmark
+# (bench/guard_bench.c, suites/bench.list), take its CSV out of the serial
+# log and write, in $OUT/bench:
+#   guard_bench.csv   the figures (medians), with the kernel version, the
+#                     config name and its relevant options in '#' lines
+#   guard_bench.txt   the tables (bench/report.py): headline, every figure,
+#                     ratios of the same boot
+#   guard_bench.png   the plot (gnuplot), titled with kernel and config
+#   guard_bench.log   the guest's own output
+# The kernel and the initramfs must be built (./series bench does both).
+#   --config NAME      kernel to boot (default bench: fast + series +
+#                      kconfig/bench.config, the debug checks off)
+#   --quick            the short variant (guard_bench_quick): checks the
+#                      pipeline in a minute, figures too noisy to quote
+#   --compare OLD.csv  also write guard_bench-compare.txt: this run's
+#                      figures divided by OLD's, row by row
+#   --from-log LOG     do not boot: take the results from this serial log
+. "$(dirname "$0")/lib.sh"
+
+config=bench test=guard_bench compare= from_log=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--config) config=$2; shift ;;
+	--quick) test=guard_bench_quick ;;
+	--compare) compare=$(realpath "$2"); shift ;;
+	--from-log) from_log=$2; shift ;;
+	*) die "bench.sh: unknown option $1" ;;
+	esac
+	shift
+done
+[ -z "$compare" ] || [ -f "$compare" ] || die "bench.sh: no CSV at $compare"
+dest=$OUT/bench
+mkdir -p "$dest"
+b=$(build_dir "$config")
+
+if [ -z "$from_log" ]; then
+	log=$LOGS/boot-bench-$config.log
+	rc=0
+	# no_timer_check: on a loaded host the IO-APIC timer check at boot can
+	# take too long under TCG and panic ("IO-APIC + timer doesn't work!").
+	"$TOP/harness/boot.sh" --config "$config" --label "bench-$config" --run "$test" \
+		--append no_timer_check || rc=$?
+	[ "$rc" = 0 ] || die "benchmark boot failed (see the lines above; serial log: $log)"
+else
+	log=$from_log
+	[ -f "$log" ] || die "bench.sh: no log at $log"
+fi
+
+# The guest's output of the test, without the serial console's CRs.
+sed -n "/^### BEGIN $test[ \r]/,/^### END $test[ \r]/p" "$log" | tr -d '\r' |
+	sed '1d;$d' > "$dest/guard_bench.log"
+csv=$(sed -n '/^# guard_bench csv begin$/,/^# guard_bench csv end$/p' "$dest/guard_bench.log" | sed '1d;$d')
+grep -q '^section,metric,method,param,' <<<"$csv" ||
+	die "no guard_bench CSV in $log (between '# guard_bench csv begin' and '# guard_bench csv end')"
+grep -q '^[a-z_]*,[a-z_]*,[a-z]*,[0-9]*,' <<<"$csv" ||
+	die "the guard_bench CSV in $log has no figures"
+
+# What the plot and the tables say the kernel was.
+opt() {
+	local v=
+	[ -f "$b/.config" ] && v=$(sed -n "s/^CONFIG_$1=//p" "$b/.config")
+	echo "$1=${v:-n}"
+}
+{
+	echo "# config=$config"
+	echo "# config_fragments=$(for f in $(config_fragments "$config"); do basename "$f"; done | xargs)"
+	echo "# config_options=$(opt DEBUG_VM) $(opt PAGE_TABLE_CHECK) $(opt KASAN) $(opt PER_VMA_LOCK) $(opt TRANSPARENT_HUGEPAGE) $(opt HZ)"
+	echo "# tree=$(tree_git describe --always --tags 2>/dev/null || echo '?')"
+	echo "# qemu=$(qemu-system-x86_64 --version 2>/dev/null | head -1) TCG, 2 vCPUs, 4 GiB"
+	echo "$csv"
+} > "$dest/guard_bench.csv"
+
+python3 "$TOP/bench/report.py" "$dest/guard_bench.csv" --txt "$dest/guard_bench.txt" \
+	--png "$dest/guard_bench.png" || die "bench/report.py failed"
+if [ -n "$compare" ]; then
+	python3 "$TOP/bench/report.py" "$compare" "$dest/guard_bench.csv" \
+		--txt "$dest/guard_bench-compare.txt" || die "bench/report.py (compare) failed"
+fi
+# The headline: the title and the first table.
+awk '/^$/ && ++n == 2 { exit } { print }' "$dest/guard_bench.txt"
+note "bench: $dest/guard_bench.{csv,txt,png,log}${compare:+ and guard_bench-compare.txt}"
