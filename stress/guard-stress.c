@@ -318,15 +318,19 @@ static bool chunk_op(int c, int t, uint64_t *rs)
 				fail("chunk %d page %d: %s", c, i, why);
 				return false;
 			}
-			if (ch->pg[i].state == M_DATA && inject_now("data"))
+			if (ch->pg[i].state == M_DATA && inject_now("data")) {
 				((uint64_t *)page_of(c, i))[7] ^= 1ULL << 44;
+				return verify_range(c, i, i + 1, false, NULL);
+			}
 		}
 		return true;
 	case OP_VERIFY:
 		return verify_range(c, a, b, rnd_below(rs, 4) == 0, NULL);
 	case OP_INSTALL:
 		if (inject_now("guard")) {
-			ret = 0;
+			for (i = a; i < b; i++)
+				ch->pg[i].state = M_GUARD;
+			return verify_range(c, a, b, false, NULL);
 		} else if (rnd_below(rs, 4) == 0) {
 			/* process_madvise() on ourselves, two ranges */
 			int pidfd = sys_pidfd_open(getpid());
@@ -510,9 +514,16 @@ static void *race_thread(void *arg)
 			if (race_gen[i] < GEN_MASK) {
 				race_gen[i]++;
 				probe_stamp(p, (unsigned long)p, race_gen[i]);
-				if (inject_now("race"))
-					((uint64_t *)p)[9] = stamp_word((unsigned long)p + PAGE,
-									race_gen[i], 9);
+				if (inject_now("race")) {
+					/* The owner's next write could hide it: look now. */
+					if (probe_rewrite(p) == 0) {
+						((uint64_t *)p)[9] = stamp_word((unsigned long)p + PAGE,
+										race_gen[i], 9);
+						race_check(i, true, race_gen[i], "injected");
+					} else {
+						injected = 0;	/* a guard: next time */
+					}
+				}
 			}
 			break;
 		case 2:
