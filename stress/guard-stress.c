@@ -6,7 +6,7 @@
  * generation, see guard_util.h), MADV_DONTNEED/FREE/COLD/PAGEOUT,
  * MADV_POPULATE_READ/WRITE, mprotect(), mremap() away and back, munmap() and
  * mmap() again, fork() (the child checks what it inherited) with and without
- * MADV_WIPEONFORK.
+ * MADV_WIPEONFORK, and MADV_COLLAPSE of a whole PMD.
  *
  * Layout: the first process fills a 2 MiB-aligned region of CHUNKS chunks
  * (THP-eligible) and installs some guards, then forks the worker processes,
@@ -55,17 +55,18 @@
 enum op {
 	OP_WRITE, OP_VERIFY, OP_INSTALL, OP_REMOVE, OP_DONTNEED, OP_FREE,
 	OP_COLD, OP_POPULATE, OP_MPROTECT, OP_MREMAP, OP_REMAP, OP_FORK,
-	NR_OPS
+	OP_COLLAPSE, NR_OPS
 };
 
 static const char *const op_name[NR_OPS] = {
 	"write", "verify", "install", "remove", "dontneed", "free",
 	"cold/pageout", "populate", "mprotect", "mremap", "munmap+mmap", "fork",
+	"collapse",
 };
 
-/* Per cent. */
+/* Per cent of the single-chunk operations (collapse: see chunk_thread()). */
 static const int op_weight[NR_OPS] = {
-	22, 22, 12, 10, 5, 5, 3, 4, 7, 3, 4, 3,
+	22, 22, 12, 10, 5, 5, 3, 4, 7, 3, 4, 3, 0,
 };
 
 /* Shared between the supervisor and the workers (MAP_SHARED). */
@@ -75,6 +76,7 @@ struct shared {
 		unsigned long ops[NR_OPS];
 		unsigned long race_ops;
 		unsigned long guard_faults;	/* guards seen faulting */
+		unsigned long collapsed;	/* MADV_COLLAPSE that worked */
 		unsigned long failures;
 		volatile unsigned long heartbeat;
 	} w[MAX_WORKERS];
@@ -306,7 +308,7 @@ static bool chunk_op(int c, int t, uint64_t *rs)
 	int op, i, want;
 	long ret;
 
-	for (op = 0; op < NR_OPS - 1 && pick >= (unsigned long)op_weight[op]; op++)
+	for (op = 0; op < OP_FORK && pick >= (unsigned long)op_weight[op]; op++)
 		pick -= op_weight[op];
 	sh->w[worker_id].ops[op]++;
 
@@ -438,6 +440,102 @@ static bool chunk_op(int c, int t, uint64_t *rs)
 	return true;
 }
 
+/*
+ * MADV_COLLAPSE of one PMD-sized half of the region, all its chunks locked
+ * (in order, and nobody waits for a second lock while holding one).  It
+ * must fail if a guard is there, may fail for other reasons, and must not
+ * change what any page reads.
+ */
+static bool op_collapse(uint64_t *rs)
+{
+	int per_pmd = (2 << 20) / (CHUNK_PAGES * PAGE);
+	int c0 = rnd_below(rs, CHUNKS / per_pmd) * per_pmd, c, i, err;
+	bool guard = false, ok = true, cleared;
+	char why[256];
+	long ret;
+
+	for (c = c0; c < c0 + per_pmd; c++)
+		pthread_mutex_lock(&chunks[c].lock);
+	/*
+	 * Half of the time, clear the way so that collapsing can work: map
+	 * the 2 MiB afresh (one VMA), write some of it, guard a part (which
+	 * splits a huge page) and remove the guards again.
+	 */
+	cleared = rnd_below(rs, 2);
+	if (cleared) {
+		char *p = page_of(c0, 0);
+		int n = per_pmd * CHUNK_PAGES;
+		int a = rnd_below(rs, n), b = a + 1 + rnd_below(rs, n - a);
+
+		ok = expect("munmap before MADV_COLLAPSE", c0, 0, n,
+			    munmap(p, 2 << 20), 0);
+		if (mmap(p, 2 << 20, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+			 -1, 0) != p) {
+			fail("mmap before MADV_COLLAPSE: %s", errname(errno));
+			ok = false;
+		}
+		madvise(p, 2 << 20, MADV_HUGEPAGE);
+		for (c = c0; c < c0 + per_pmd && ok; c++) {
+			for (i = 0; i < CHUNK_PAGES && ok; i++) {
+				struct mpage *m = &chunks[c].pg[i];
+
+				m->state = M_EMPTY;
+				m->prot = M_RW;
+				if (rnd_below(rs, 4) &&
+				    !write_page(page_of(c, i), home_of(c, i), m,
+						why, sizeof(why))) {
+					fail("before MADV_COLLAPSE: %s", why);
+					ok = false;
+				}
+			}
+		}
+		ok = ok && expect("MADV_GUARD_INSTALL before MADV_COLLAPSE", c0,
+				  a, b, madvise(p + a * PAGE, (b - a) * PAGE,
+						MADV_GUARD_INSTALL), 0);
+		for (i = a; i < b && ok; i++) {
+			struct mpage *m = &chunks[c0 + i / CHUNK_PAGES].pg[i % CHUNK_PAGES];
+
+			m->state = M_GUARD;
+			if (!check_page(p + i * PAGE, (unsigned long)p + i * PAGE,
+					m, false, why, sizeof(why))) {
+				fail("before MADV_COLLAPSE: %s", why);
+				ok = false;
+			}
+			m->state = M_EMPTY;
+		}
+		ok = ok && expect("MADV_GUARD_REMOVE before MADV_COLLAPSE", c0,
+				  a, b, madvise(p + a * PAGE, (b - a) * PAGE,
+						MADV_GUARD_REMOVE), 0);
+	}
+	for (c = c0; c < c0 + per_pmd; c++)
+		for (i = 0; i < CHUNK_PAGES; i++)
+			guard |= chunks[c].pg[i].state == M_GUARD;
+	sh->w[worker_id].ops[OP_COLLAPSE]++;
+	ret = madvise(page_of(c0, 0), 2 << 20, MADV_COLLAPSE);
+	err = ret ? errno : 0;
+	if (!ret)
+		sh->w[worker_id].collapsed++;
+	if (!ok) {
+		/* reported above */
+	} else if (!ret && guard) {
+		fail("MADV_COLLAPSE of chunks [%d, %d) succeeded over a guard",
+		     c0, c0 + per_pmd);
+		ok = false;
+	} else if (ret && err != EAGAIN && err != ENOMEM &&
+		   (err != EINVAL || cleared)) {
+		/* EINVAL: several VMAs, PROT_NONE, a guard...; not if cleared */
+		fail("MADV_COLLAPSE of chunks [%d, %d): %s", c0, c0 + per_pmd,
+		     errname(err));
+		ok = false;
+	}
+	for (c = c0; c < c0 + per_pmd && ok; c++)
+		ok = verify_range(c, 0, CHUNK_PAGES, false, NULL);
+	for (c = c0 + per_pmd - 1; c >= c0; c--)
+		pthread_mutex_unlock(&chunks[c].lock);
+	return ok;
+}
+
 struct targ {
 	int id;
 	uint64_t rs;
@@ -452,9 +550,13 @@ static void *chunk_thread(void *arg)
 		int c = rnd_below(&ta->rs, CHUNKS);
 		bool ok;
 
-		pthread_mutex_lock(&chunks[c].lock);
-		ok = chunk_op(c, ta->id, &ta->rs);
-		pthread_mutex_unlock(&chunks[c].lock);
+		if (rnd_below(&ta->rs, 200) == 0) {
+			ok = op_collapse(&ta->rs);
+		} else {
+			pthread_mutex_lock(&chunks[c].lock);
+			ok = chunk_op(c, ta->id, &ta->rs);
+			pthread_mutex_unlock(&chunks[c].lock);
+		}
 		sh->w[worker_id].heartbeat++;
 		if (!ok && sh->w[worker_id].failures > 20)
 			break;
@@ -669,7 +771,7 @@ int main(int argc, char **argv)
 {
 	pid_t pids[MAX_WORKERS];
 	double secs = 60, t0, el;
-	unsigned long total = 0, race_total = 0, faults = 0;
+	unsigned long total = 0, race_total = 0, faults = 0, collapsed = 0;
 	bool from_cmdline = false, hung = false;
 	int opt, w, o, status;
 
@@ -763,7 +865,9 @@ int main(int argc, char **argv)
 	for (w = 0; w < nworkers; w++) {
 		race_total += sh->w[w].race_ops;
 		faults += sh->w[w].guard_faults;
+		collapsed += sh->w[w].collapsed;
 	}
+	printf("# %lu MADV_COLLAPSE calls made a huge page\n", collapsed);
 	tap_result(!tap_fail && !hung,
 		   "guard-stress: %.1f minutes, %lu operations (%.0f/s), %lu of them in the race zones, %lu guard faults checked, seed %llu",
 		   el / 60, total + race_total, (total + race_total) / el,

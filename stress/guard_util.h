@@ -43,6 +43,9 @@
 #ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT		21
 #endif
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE		25
+#endif
 #ifndef MADV_WIPEONFORK
 #define MADV_WIPEONFORK		18
 #define MADV_KEEPONFORK		19
