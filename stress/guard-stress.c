@@ -92,6 +92,12 @@ static int worker_id;
 static char *region;
 static char *race;
 static struct chunk chunks[CHUNKS];
+/*
+ * fork() write-protects every PTE of the process, and MADV_COLLAPSE refuses
+ * (EINVAL) a range with no writable PTE: forks (readers) and the write-then-
+ * collapse sequence (writer) exclude each other.
+ */
+static pthread_rwlock_t fork_lock = PTHREAD_RWLOCK_INITIALIZER;
 static char *scratch[MAX_THREADS];
 static int nthreads = 3, nracers = 2, nworkers = 2;
 static uint64_t seed;
@@ -246,7 +252,9 @@ static bool op_fork(int c, uint64_t *rs)
 
 	if (wipe && madvise(page_of(c, 0), CHUNK_PAGES * PAGE, MADV_WIPEONFORK))
 		return expect("MADV_WIPEONFORK", c, 0, CHUNK_PAGES, -1, 0);
+	pthread_rwlock_rdlock(&fork_lock);
 	pid = fork();
+	pthread_rwlock_unlock(&fork_lock);
 	if (pid < 0)
 		return expect("fork", c, 0, 0, -1, 0);
 	if (!pid)
@@ -462,6 +470,8 @@ static bool op_collapse(uint64_t *rs)
 	 * splits a huge page) and remove the guards again.
 	 */
 	cleared = rnd_below(rs, 2);
+	if (cleared)
+		pthread_rwlock_wrlock(&fork_lock);
 	if (cleared) {
 		char *p = page_of(c0, 0);
 		int n = per_pmd * CHUNK_PAGES;
@@ -514,6 +524,8 @@ static bool op_collapse(uint64_t *rs)
 	sh->w[worker_id].ops[OP_COLLAPSE]++;
 	ret = madvise(page_of(c0, 0), 2 << 20, MADV_COLLAPSE);
 	err = ret ? errno : 0;
+	if (cleared)
+		pthread_rwlock_unlock(&fork_lock);
 	if (!ret)
 		sh->w[worker_id].collapsed++;
 	if (!ok) {
