@@ -40,6 +40,8 @@ static const struct run runs[] = {
 	  "guard-badinput -c 1", 1, "not ok 1 install: unaligned start (+1) # page 0: content zero", false },
 	{ "guard-failnth: a page table page too many after munmap is caught",
 	  "guard-failnth -k -x -m 5", 1, "VmPTE", true },
+	{ "guard-failnth: a page table page too many in PageTables is caught",
+	  "guard-failnth -k -X", 1, "PageTables", true },
 };
 
 static bool run_one(const struct run *r, char *why, size_t n)
