@@ -8,10 +8,13 @@
 #      and W=1 builds of the objects each patch changes, which must add no
 #      warning (w1.sh); the base is booted with the regression set
 #      (reference counts)
-#   4. the tip booted (fast config) with the regression set and the series'
-#      own tests; the regression counts must equal the base's
+#   4. the tip booted (fast config) with the regression set, the series'
+#      own tests and the guard-page stress programs (suites/stress.list);
+#      the regression counts must equal the base's
 #   5. the harness's own tests (tests/run.sh), with the tip's fast kernel
 #   6. the tip built with the debug config and booted with the debug suite
+#      and the -debug stress programs (kmemleak=off), then again with
+#      kmemleak on for the -leak stress programs
 # and ends with "N passed, N failed".  Exit status 0 only if nothing failed.
 #   --quick   skip the debug config (step 6)
 . "$(dirname "$0")/lib.sh"
@@ -59,6 +62,15 @@ note "[$(elapsed)] documentation"
 
 regression=$(names "$TOP/suites/regression.list")
 own=$(names "$TOP"/suites/series.list 2>/dev/null || true)
+# The guard-page stress programs (suites/stress.list): the -debug ones run
+# on the debug kernel, the -leak ones on it with kmemleak on, the others on
+# the fast one; -long is on demand only.
+stress_names() { awk -v want="$1" '!/^#/ && NF >= 3 {
+	kind = $1 ~ /-debug$/ ? "debug" : $1 ~ /-leak$/ ? "leak" : $1 ~ /-long$/ ? "long" : "fast"
+	if (kind == want) { printf "%s%s", sep, $1; sep = "," } }' "$TOP/suites/stress.list"; }
+stress_fast=$(stress_names fast)
+stress_debug=$(stress_names debug)
+stress_leak=$(stress_names leak)
 
 # Build the base and every patch in turn, in one build directory
 # (incremental, ccache).  Boot the base with the regression set.
@@ -101,7 +113,7 @@ note "[$(elapsed)] boot tip (fast config)"
 "$TOP/harness/selftests.sh" "$OUT/selftests"
 "$TOP/harness/initramfs.sh" "$OUT/selftests" "$OUT/initramfs.cpio.gz"
 "$TOP/harness/boot.sh" --config fast --label fast \
-	--run "$regression${own:+,$own}" | tap || true
+	--run "$regression${own:+,$own}${stress_fast:+,$stress_fast}" | tap || true
 python3 "$TOP/harness/compare.py" "$LOGS/boot-base.json" "$LOGS/boot-fast.json" "$regression" | tap || true
 
 note "[$(elapsed)] harness self-tests (bad inputs must fail loudly)"
@@ -111,8 +123,15 @@ if [ -z "$quick" ]; then
 	note "[$(elapsed)] build and boot tip (debug config)"
 	if "$TOP/harness/build.sh" debug 2>"$dir/build-debug.err"; then
 		record 0 "build (debug config) at tip"
-		"$TOP/harness/boot.sh" --config debug --label debug --scale 10 \
-			--run "$(grep -v '^#' "$TOP/suites/debug.select" | xargs | tr ' ' ,)${own:+,$own}" | tap || true
+		# kmemleak (debug.config) slows this kernel down 1.3-2.5x: off
+		# here, on in the short boot after it, which scans for leaks.
+		"$TOP/harness/boot.sh" --config debug --label debug --scale 10 --append kmemleak=off \
+			--run "$(grep -v '^#' "$TOP/suites/debug.select" | xargs | tr ' ' ,)${own:+,$own}${stress_debug:+,$stress_debug}" | tap || true
+		if [ -n "$stress_leak" ]; then
+			note "[$(elapsed)] boot tip (debug config, kmemleak on)"
+			"$TOP/harness/boot.sh" --config debug --label debug-kmemleak --scale 10 \
+				--run "$stress_leak" | tap || true
+		fi
 	else
 		record 1 "build (debug config) at tip: $(tail -1 "$dir/build-debug.err")"
 	fi
