@@ -37,10 +37,7 @@ b=$(build_dir "$config")
 if [ -z "$from_log" ]; then
 	log=$LOGS/boot-bench-$config.log
 	rc=0
-	# no_timer_check: on a loaded host the IO-APIC timer check at boot can
-	# take too long under TCG and panic ("IO-APIC + timer doesn't work!").
-	"$TOP/harness/boot.sh" --config "$config" --label "bench-$config" --run "$test" \
-		--append no_timer_check || rc=$?
+	"$TOP/harness/boot.sh" --config "$config" --label "bench-$config" --run "$test" || rc=$?
 	[ "$rc" = 0 ] || die "benchmark boot failed (see the lines above; serial log: $log)"
 else
 	log=$from_log
