@@ -12,9 +12,14 @@
 #   --cpu MODEL       QEMU -cpu (default qemu64: 4-level paging; max: la57)
 #   --shell           interactive: run the tests, then a shell on the console
 #   --append ARGS     extra kernel command line
+#   --retry NAMES     tests among NAMES (the existing mm selftests of the
+#                     regression set, never the series' own) that fail are
+#                     run once more in a second boot, if the first one
+#                     finished without a kernel report; the report says so
+#                     and shows the first run's failure
 . "$(dirname "$0")/lib.sh"
 
-config=fast initrd=$OUT/initramfs.cpio.gz run= label= timeout= scale=1 cpu=qemu64 shell= append=
+config=fast initrd=$OUT/initramfs.cpio.gz run= label= timeout= scale=1 cpu=qemu64 shell= append= retry=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--config) config=$2; shift ;;
@@ -26,6 +31,7 @@ while [ $# -gt 0 ]; do
 	--cpu) cpu=$2; shift ;;
 	--shell) shell=1 ;;
 	--append) append=$2; shift ;;
+	--retry) retry=$2; shift ;;
 	*) die "boot.sh: unknown option $1" ;;
 	esac
 	shift
@@ -64,4 +70,24 @@ timeout -k 10 "$timeout" "${qemu[@]}" -display none -serial file:"$log" -monitor
 rc=$?
 set -e
 [ "$rc" = 124 ] && echo "# boot $label: QEMU killed after ${timeout}s (host-side limit)" >&2
-python3 "$TOP/harness/parse.py" "$log" --label "$label" --expect "$run" --json "$LOGS/boot-$label.json"
+retry_log=
+if [ -n "$retry" ] && again=$(python3 "$TOP/harness/parse.py" "$log" --failed-among "$retry") &&
+   [ -n "$again" ] && grep -q '^### GUEST-DONE' "$log" && ! grep -q '^### SPLAT ' "$log"; then
+	retry_log=$LOGS/boot-$label-retry.log
+	sum=0
+	for t in ${again//,/ }; do
+		sum=$((sum + $(awk -v n="$t" '!/^#/ && $1 == n { print $2 }' "$TOP"/suites/*.list | head -1)))
+	done
+	note "boot $label (retry of $again, which failed)"
+	qemu2=()
+	for a in "${qemu[@]}"; do
+		[ "$a" = "$cmdline" ] && a=${cmdline/guest.run=$run /guest.run=$again }
+		qemu2+=("$a")
+	done
+	set +e
+	timeout -k 10 "$((sum * scale + 120))" "${qemu2[@]}" -display none \
+		-serial file:"$retry_log" -monitor none </dev/null
+	set -e
+fi
+python3 "$TOP/harness/parse.py" "$log" --label "$label" --expect "$run" --json "$LOGS/boot-$label.json" \
+	${retry_log:+--retry-log "$retry_log"}

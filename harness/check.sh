@@ -100,7 +100,7 @@ for c in $(git -C "$TREE" rev-parse "$BASE_BRANCH") $commits; do
 		if "$TOP/harness/selftests.sh" "$OUT/selftests-base" &&
 		   "$TOP/harness/initramfs.sh" "$OUT/selftests-base" "$OUT/initramfs-base.cpio.gz"; then
 			"$TOP/harness/boot.sh" --config fast --initrd "$OUT/initramfs-base.cpio.gz" \
-				--label base --run "$regression" | tap || true
+				--label base --run "$regression" --retry "$regression" | tap || true
 		else
 			record 1 "base: selftests/initramfs build"
 		fi
@@ -112,7 +112,7 @@ tree_git checkout -q "$SERIES_BRANCH"
 note "[$(elapsed)] boot tip (fast config)"
 "$TOP/harness/selftests.sh" "$OUT/selftests"
 "$TOP/harness/initramfs.sh" "$OUT/selftests" "$OUT/initramfs.cpio.gz"
-"$TOP/harness/boot.sh" --config fast --label fast \
+"$TOP/harness/boot.sh" --config fast --label fast --retry "$regression" \
 	--run "$regression${own:+,$own}${stress_fast:+,$stress_fast}" | tap || true
 python3 "$TOP/harness/compare.py" "$LOGS/boot-base.json" "$LOGS/boot-fast.json" "$regression" | tap || true
 
@@ -126,6 +126,7 @@ if [ -z "$quick" ]; then
 		# kmemleak (debug.config) slows this kernel down 1.3-2.5x: off
 		# here, on in the short boot after it, which scans for leaks.
 		"$TOP/harness/boot.sh" --config debug --label debug --scale 10 --append kmemleak=off \
+			--retry "$(grep -v '^#' "$TOP/suites/debug.select" | xargs | tr ' ' ,)" \
 			--run "$(grep -v '^#' "$TOP/suites/debug.select" | xargs | tr ' ' ,)${own:+,$own}${stress_debug:+,$stress_debug}" | tap || true
 		if [ -n "$stress_leak" ]; then
 			note "[$(elapsed)] boot tip (debug config, kmemleak on)"

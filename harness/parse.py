@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""parse.py LOG [--json OUT] [--label LABEL] [--expect NAMES]
+"""parse.py LOG [--json OUT] [--label LABEL] [--expect NAMES] [--retry-log LOG2]
 
 Reads the serial log of one guest boot (see guest/init for the markers),
 prints one TAP line per guest test plus one for the kernel-report scan, and
@@ -9,6 +9,13 @@ that never finished (then it names the test that was running).
 
 Per test, the counts come from the kselftest "# Totals:" line when there is
 one, otherwise from the test's own top-level "ok"/"not ok" lines.
+
+--failed-among NAMES prints (comma-separated) the tests among NAMES that did
+not pass, and nothing else.  --retry-log LOG2 takes the serial log of a
+second boot that ran some of them again: their results replace the first
+ones, each saying that it was retried and how it had failed (the first
+run's failure lines stay in the report), and the second boot's own checks
+(finished, no kernel report) count as well.
 """
 
 import argparse
@@ -99,6 +106,26 @@ def _status(t):
     return "fail"
 
 
+def merge_retry(run, retry):
+    """Replace the results of the tests RETRY ran again; keep the evidence."""
+    again = {t["name"]: t for t in retry["tests"]}
+    for i, t in enumerate(run["tests"]):
+        r = again.get(t["name"])
+        if r is None:
+            continue
+        first = [l for l in t["output"] if l.startswith("not ok") or
+                 l.startswith("# FAIL") or "Bail out" in l or "ERROR" in l][:5]
+        r = dict(r)
+        r["retried"] = {"status": t["status"], "pass": t["pass"], "fail": t["fail"],
+                        "skip": t["skip"], "secs": t["secs"], "lines": first}
+        run["tests"][i] = r
+    run["splats"] = run["splats"] + retry["splats"]
+    if not retry["started"] or not retry["done"]:
+        run["done"] = False
+        run["running"] = retry["running"] or "the retry boot"
+    return run
+
+
 def report(run, label, expect, out=sys.stdout):
     """Print TAP lines; return the number of failures."""
     failures = 0
@@ -116,7 +143,14 @@ def report(run, label, expect, out=sys.stdout):
             detail += " (killed by the guest's per-test timeout)"
         if t["status"] == "unfinished":
             detail += " (the boot ended while this test was running)"
+        r = t.get("retried")
+        if r:
+            detail += (f"; RETRIED: the first run gave {r['status']}, {r['pass']} passed, "
+                       f"{r['fail']} failed")
         print(f"{'ok' if ok else 'not ok'} {n} {label}: {t['name']} # {detail}", file=out)
+        if r:
+            for l in r["lines"]:
+                print(f"#   first run: {l}", file=out)
         if not ok:
             for l in t["output"]:
                 if l.startswith("not ok") or l.startswith("# FAIL") or "Bail out" in l:
@@ -154,9 +188,19 @@ def main():
     ap.add_argument("--json", help="write the parsed run here")
     ap.add_argument("--label", default="guest")
     ap.add_argument("--expect", default="", help="comma-separated test names")
+    ap.add_argument("--failed-among", help="print which of these tests did not pass")
+    ap.add_argument("--retry-log", help="serial log of a boot that re-ran failed tests")
     a = ap.parse_args()
     with open(a.log, errors="replace") as f:
         run = parse(f.read())
+    if a.failed_among is not None:
+        among = set(x for x in a.failed_among.split(",") if x)
+        print(",".join(t["name"] for t in run["tests"]
+                       if t["name"] in among and t["status"] not in ("pass", "skip")))
+        return
+    if a.retry_log:
+        with open(a.retry_log, errors="replace") as f:
+            run = merge_retry(run, parse(f.read()))
     expect = [e for e in a.expect.split(",") if e]
     failures = report(run, a.label, expect)
     if a.json:

@@ -95,6 +95,38 @@ class ParseTest(unittest.TestCase):
         self.assertEqual(f, 1, out)
         self.assertIn("fail, 56 passed, 1 failed, 10 skipped", out)
 
+    def retried(self, second):
+        first = parse.parse(START + test("a", GOOD) +
+                            test("flaky", "ERROR: UFFDIO_COPY error: -2\n", rc=1) + DONE)
+        out = io.StringIO()
+        f = parse.report(parse.merge_retry(first, parse.parse(second)), "t",
+                         ["a", "flaky"], out=out)
+        return f, out.getvalue()
+
+    def test_retry_that_passes_counts_and_says_so(self):
+        f, out = self.retried(START + test("flaky", GOOD) + DONE)
+        self.assertEqual(f, 0, out)
+        self.assertIn("ok 2 t: flaky # pass, 1 passed, 0 failed, 1 skipped, 2.5s; RETRIED: "
+                      "the first run gave fail", out)
+        self.assertIn("#   first run: ERROR: UFFDIO_COPY error: -2", out)
+
+    def test_retry_that_fails_again_fails(self):
+        f, out = self.retried(START + test("flaky", BAD, rc=1) + DONE)
+        self.assertEqual(f, 1, out)
+        self.assertIn("not ok 2 t: flaky # fail", out)
+
+    def test_retry_boot_with_a_splat_fails(self):
+        f, out = self.retried(START + test("flaky", GOOD) +
+                              "### SPLAT WARNING: CPU: 0 PID: 1 at mm/memory.c:1\n" + DONE)
+        self.assertEqual(f, 1, out)
+        self.assertIn("not ok 3 t: kernel reports", out)
+
+    def test_retry_boot_that_does_not_finish_fails(self):
+        f, out = self.retried(START + "### BEGIN flaky timeout=60s t=1.00\n")
+        self.assertEqual(f, 2, out)
+        self.assertIn("not ok 2 t: flaky # unfinished", out)
+        self.assertIn("guest did not finish", out)
+
 
 if __name__ == "__main__":
     unittest.main()
