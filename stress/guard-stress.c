@@ -112,6 +112,7 @@ struct sbacking {
 	int fd, nchunks;
 	char *s, *p, *r;
 	bool punch;		/* fallocate(PUNCH_HOLE) supported */
+	bool multi_move;	/* mremap() moves several of its VMAs */
 	struct schunk *ch;
 };
 
@@ -804,7 +805,7 @@ static bool sop_mremap(int b, int c, int t, bool priv)
 	unsigned long len = CHUNK_PAGES * PAGE;
 	char *home = priv ? ppage_of(b, c, 0) : spage_of(b, c, 0);
 	bool one = single_vma((unsigned long)home, len);
-	int want = (one || multi_vma_mremap) ? 0 : EFAULT;
+	int want = (one || (multi_vma_mremap && sb[b].multi_move)) ? 0 : EFAULT;
 	bool ok;
 	void *p;
 
@@ -922,9 +923,17 @@ static bool schunk_op(int b, int c, int t, uint64_t *rs)
 		ret = madvise(start, len, MADV_DONTNEED);
 		if (!sexpect(b, c, priv, "MADV_DONTNEED", a, e, ret, 0))
 			return false;
-		for (i = a; i < e && priv; i++)
-			if (!ch->pg[i].pguard && !inject_now("private"))
-				ch->pg[i].pcow = 0;
+		for (i = a; i < e && priv; i++) {
+			struct spage *sp = &ch->pg[i];
+
+			/* Injected: a private copy that differs is kept. */
+			if (!sp->pguard && sp->pcow && sp->pprot != M_NONE &&
+			    (sp->pcow == 2 || sp->pgen != sp->fgen) &&
+			    inject_now("private"))
+				continue;
+			if (!sp->pguard)
+				sp->pcow = 0;
+		}
 		return sverify(b, c, a, e, 3, false, NULL, NULL);
 	case OP_FREE:
 		/* Anonymous memory only. */
@@ -1242,6 +1251,7 @@ static bool setup_shared(void)
 			return false;
 		}
 		bk->punch = punch_supported(bk->fd);
+		bk->multi_move = multi_vma_move_ok(bk->fd);
 		/* S 2 MiB-aligned, so that the memfd can collapse. */
 		p = mmap(NULL, len + (2UL << 20), PROT_NONE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -399,6 +399,28 @@ static inline bool punch_supported(int fd)
 			 PAGE) == 0;
 }
 
+/*
+ * Does mremap() move two VMAs of @fd at once?  Kernels from 6.17 move
+ * several VMAs, but not of a file whose get_unmapped_area() is its own
+ * (ramfs): EFAULT.
+ */
+static inline bool multi_vma_move_ok(int fd)
+{
+	char *src, *dst;
+	bool ok;
+
+	src = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	dst = mmap(NULL, 2 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (src == MAP_FAILED || dst == MAP_FAILED)
+		return false;
+	mprotect(src + PAGE, PAGE, PROT_READ);
+	ok = mremap(src, 2 * PAGE, 2 * PAGE, MREMAP_MAYMOVE | MREMAP_FIXED,
+		    dst) == dst;
+	munmap(src, 2 * PAGE);
+	munmap(dst, 2 * PAGE);
+	return ok;
+}
+
 /* Read the value of "Key:" (in kB) from a /proc file; -1 if absent. */
 static inline long proc_kb(const char *file, const char *key)
 {
