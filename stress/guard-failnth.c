@@ -38,7 +38,7 @@
  * them every page reads its stamp again, and pread() finds the file as it
  * was after every call).
  *
- *   guard-failnth [-m MAX_N] [-k] [-r] [-K] [-x] [-X] [-c] [-d] [-v] [-P]
+ *   guard-failnth [-m MAX_N] [-k] [-r] [-K] [-x] [-X] [-c] [-d] [-o VARIANT] [-v] [-P]
  *	-m	give up (and fail) after MAX_N points per variant (default 400)
  *	-k	skip the kmemleak scan
  *	-r	require fault injection: fail instead of skipping
@@ -51,6 +51,7 @@
  *		the memfd variant must then fail)
  *	-d	dry run, where there is no fault injection: every variant
  *		once, uninjected, with all its checks (no ENOMEM required)
+ *	-o	only this variant (the others pass as skipped)
  *	-v	print every try: n, result, VmPTE and PageTables
  *	-P	a lasting rise of PageTables - VmPTE fails (else it is only
  *		printed: on the debug kernel, kernel page tables (vmalloc,
@@ -90,6 +91,7 @@ static char why[512];
 static int pidfd = -1;
 static int memfd = -1;
 static bool cur_shared;		/* the memfd variant is running */
+static const char *only;	/* -o */
 
 static bool read_file(const char *path, char *buf, size_t n)
 {
@@ -403,7 +405,7 @@ int main(int argc, char **argv)
 	unsigned int i;
 	double t0 = now_sec();
 
-	while ((opt = getopt(argc, argv, "m:krKxXcdvP")) != -1) {
+	while ((opt = getopt(argc, argv, "m:krKxXcdo:vP")) != -1) {
 		switch (opt) {
 		case 'm': max_n = atoi(optarg); break;
 		case 'k': kmemleak = false; break;
@@ -413,10 +415,11 @@ int main(int argc, char **argv)
 		case 'X': leak_global = true; pt_fatal = true; break;
 		case 'P': pt_fatal = true; break;
 		case 'c': corrupt = true; break;
+		case 'o': only = optarg; break;
 		case 'd': dry = true; kmemleak = false; break;
 		case 'v': verbose = true; break;
 		default:
-			fprintf(stderr, "usage: %s [-m MAX_N] [-k] [-r] [-K] [-x] [-X] [-c] [-d] [-v] [-P]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-m MAX_N] [-k] [-r] [-K] [-x] [-X] [-c] [-d] [-o VARIANT] [-v] [-P]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -477,7 +480,13 @@ int main(int argc, char **argv)
 
 	for (v = 0; v < NR_VARIANTS; v++) {
 		struct stats st = { 0 };
-		long pt0 = stable_pagetables(), pt1 = 0;
+		long pt0, pt1 = 0;
+
+		if (only && strcmp(only, vname[v])) {
+			tap_skip_result("%s # SKIP -o %s", vname[v], only);
+			continue;
+		}
+		pt0 = stable_pagetables();
 
 		r = 0;
 		for (n = 1; n <= max_n; n++) {

@@ -25,8 +25,22 @@
  *    page or of a generation it has not written yet.
  * At the end every worker checks its whole region and race zone.
  *
+ * Shared backings: each worker also has a memfd (shmem) and a regular file
+ * (in $GUARD_PAGES_FILE_DIR, else /tmp), each mapped MAP_SHARED (S),
+ * MAP_PRIVATE (P) and once more MAP_SHARED (R).  Their chunks get the same
+ * kinds of operations through S or P, plus MADV_REMOVE and
+ * fallocate(PUNCH_HOLE) (the file's data there becomes zero), POSIX_FADV_
+ * DONTNEED, ftruncate() shrink and grow back of the last chunks (SIGBUS
+ * beyond the end in between; data zero, P's copies gone afterwards) and
+ * MADV_COLLAPSE of the memfd; the model keeps the file's content apart
+ * from S's and P's guards, protections and P's private copies.  A
+ * truncation racer faults the last chunks in and out through R meanwhile
+ * (mainline, at least up to 6.18, drops guards when truncation or a hole
+ * punch races with such faults: the failure names the operation; -N
+ * turns the racer off).
+ *
  *   guard-stress [-t SECS] [-k] [-p PROCS] [-T THREADS] [-R RACERS] [-s SEED]
- *		  [-i data|guard|errno|race]
+ *		  [-N] [-F] [-i WHAT]
  *	-t SECS	run for SECS seconds (default 60)
  *	-k	take the time from the kernel command line, guard_stress.secs=N,
  *		if it is there (the on-demand long run)
@@ -36,7 +50,15 @@
  *		data: corrupt one word of a page behind the model's back;
  *		guard: pretend to install a guard without doing it;
  *		errno: expect EINVAL from a call that must succeed;
- *		race: write a word of another page into a race-zone page
+ *		race: write a word of another page into a race-zone page;
+ *		sdata: corrupt a word of a file page through S;
+ *		sguard: pretend to install a guard in S;
+ *		punch: keep the data of a hole punched with fallocate();
+ *		trunc: keep the data beyond a truncation;
+ *		private: keep a private copy in P over MADV_DONTNEED;
+ *		child: a fork child expects a guard where there is none
+ *	-N	no truncation racer
+ *	-F	no shared backings (anonymous memory only)
  *
  * TAP output, one line per worker and one for the whole run; exit 1 on any
  * failure.
@@ -766,7 +788,7 @@ static int schild(int b, int c)
 			    m.prot != M_NONE)
 				m.state = M_GUARD;
 			if (!check_page(addr, home, &m, i & 1, why, sizeof(why))) {
-				fail("fork child: %s chunk %d page %d through %s: %s",
+				fail("fork child, %s chunk %d page %d through %s: %s",
 				     backing_name[b], c, i, map_name(k), why);
 				return 1;
 			}
@@ -1054,7 +1076,7 @@ static bool schunk_op(int b, int c, int t, uint64_t *rs)
 			return false;
 		if (want)
 			zero = false;
-		if (zero && data && inject_now("punch"))
+		if (zero && data && how >= 2 && inject_now("punch"))
 			zero = false;
 		/* The file's data is gone, guards and P's copies stay. */
 		for (i = a; i < e && zero; i++)
@@ -1654,6 +1676,8 @@ int main(int argc, char **argv)
 	for (b = 0; b < NR_BACKINGS; b++) {
 		unsigned long sum = 0;
 
+		if (b != B_ANON && !shared_on)
+			continue;
 		printf("# operations by kind (all workers, %s):", backing_name[b]);
 		for (o = 0; o < NR_OPS; o++) {
 			unsigned long n = 0;
