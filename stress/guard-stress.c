@@ -679,6 +679,32 @@ static bool svisible(int b, int c, int i)
 	return sp->fgen && !sp->sguard && sp->sprot != M_NONE;
 }
 
+/*
+ * After a guard was found lost: count the chunk's lost guards (S and P)
+ * and forget them, so that each loss is reported once, by the check that
+ * follows the operation that lost it.
+ */
+static int lost_guards(int b, int c)
+{
+	int i, n = 0;
+
+	for (i = 0; i < CHUNK_PAGES; i++) {
+		struct spage *sp = &sch(b, c)->pg[i];
+
+		if (sp->sguard && sp->sprot != M_NONE &&
+		    !probe_read(spage_of(b, c, i))) {
+			sp->sguard = 0;
+			n++;
+		}
+		if (sp->pguard && sp->pprot != M_NONE &&
+		    !probe_read(ppage_of(b, c, i))) {
+			sp->pguard = 0;
+			n++;
+		}
+	}
+	return n;
+}
+
 /* Check pages [a, e) through S (which & 1) and P (which & 2). */
 static bool sverify(int b, int c, int a, int e, int which, bool gup,
 		    char *sbase, char *pbase)
@@ -700,17 +726,16 @@ static bool sverify(int b, int c, int a, int e, int which, bool gup,
 			seff(b, c, i, k, &m, &home);
 			if (!check_page(addr, home, &m, gup, why, sizeof(why))) {
 				struct schunk *ch = sch(b, c);
+				int lost = m.state == M_GUARD ? lost_guards(b, c) : 0;
 
-				fail("%s chunk %d page %d through %s, after %s (before: %s; %s): %s",
+				char more[64] = "";
+
+				if (lost)
+					snprintf(more, sizeof(more),
+						 " (%d guards of this chunk lost)", lost);
+				fail("%s chunk %d page %d through %s, after %s (before: %s; %s): %s%s",
 				     backing_name[b], c, i, map_name(k), ch->last,
-				     ch->prev[0], ch->prev[1], why);
-				/* A lost guard: report it once. */
-				if (m.state == M_GUARD && !probe_read(addr)) {
-					if (k)
-						ch->pg[i].pguard = 0;
-					else
-						ch->pg[i].sguard = 0;
-				}
+				     ch->prev[0], ch->prev[1], why, more);
 				return false;
 			}
 			if (m.state == M_GUARD)
@@ -771,7 +796,7 @@ static bool swrite(int b, int c, int i, bool priv)
 	return true;
 }
 
-static int schild(int b, int c)
+static int schild(int b, int c, bool inj)
 {
 	struct mpage m;
 	unsigned long home;
@@ -784,9 +809,10 @@ static int schild(int b, int c)
 			char *addr = k ? ppage_of(b, c, i) : spage_of(b, c, i);
 
 			seff(b, c, i, k, &m, &home);
-			if (inject_now("child") && m.state != M_GUARD &&
-			    m.prot != M_NONE)
+			if (inj && m.state != M_GUARD && m.prot != M_NONE) {
 				m.state = M_GUARD;
+				inj = false;
+			}
 			if (!check_page(addr, home, &m, i & 1, why, sizeof(why))) {
 				fail("fork child, %s chunk %d page %d through %s: %s",
 				     backing_name[b], c, i, map_name(k), why);
@@ -803,6 +829,8 @@ static int schild(int b, int c)
 
 static bool sop_fork(int b, int c)
 {
+	/* Decided here: the child's inject_now() would be its own. */
+	bool inj = inject_now("child");
 	int status;
 	pid_t pid;
 
@@ -812,7 +840,7 @@ static bool sop_fork(int b, int c)
 	if (pid < 0)
 		return sexpect(b, c, false, "fork", 0, 0, -1, 0);
 	if (!pid)
-		_exit(schild(b, c));
+		_exit(schild(b, c, inj));
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
 	    WEXITSTATUS(status)) {
 		fail("fork child of %s chunk %d: status %#x", backing_name[b], c,
