@@ -30,9 +30,15 @@
  * sides' tables are allocated inside the call), "half" (the lower half
  * populated first: the call zaps part of it and allocates the upper
  * side's tables), "pmadv" (like fresh, through process_madvise() with two
- * ranges: also the iovec import; a partial success returns the bytes done).
+ * ranges: also the iovec import; a partial success returns the bytes done),
+ * "memfd" (a MAP_SHARED mapping of a memfd, like fresh: nothing mapped,
+ * but every page of the file holds its stamp, written with pwrite(): a
+ * page that is not a guard reads its stamp, never zero, after every
+ * result; the guards hide the data and never change it: after removing
+ * them every page reads its stamp again, and pread() finds the file as it
+ * was after every call).
  *
- *   guard-failnth [-m MAX_N] [-k] [-r] [-K] [-x] [-X] [-v] [-P]
+ *   guard-failnth [-m MAX_N] [-k] [-r] [-K] [-x] [-X] [-c] [-d] [-o VARIANT] [-v] [-P]
  *	-m	give up (and fail) after MAX_N points per variant (default 400)
  *	-k	skip the kmemleak scan
  *	-r	require fault injection: fail instead of skipping
@@ -40,6 +46,12 @@
  *	-x	expect one page table page more than the baseline in VmPTE
  *		after munmap (the leak check must then fail: shows that it can)
  *	-X	the same with PageTables after a variant
+ *	-c	change a word of the memfd with pwrite() behind the
+ *		program's back after the first injected call (the checks of
+ *		the memfd variant must then fail)
+ *	-d	dry run, where there is no fault injection: every variant
+ *		once, uninjected, with all its checks (no ENOMEM required)
+ *	-o	only this variant (the others pass as skipped)
  *	-v	print every try: n, result, VmPTE and PageTables
  *	-P	a lasting rise of PageTables - VmPTE fails (else it is only
  *		printed: on the debug kernel, kernel page tables (vmalloc,
@@ -74,9 +86,12 @@ static struct knob {
 	{ .path = FSL "verbose", .val = "0" },
 };
 
-static bool leak_on_purpose, leak_global, verbose, pt_fatal;
+static bool leak_on_purpose, leak_global, verbose, pt_fatal, corrupt, dry;
 static char why[512];
 static int pidfd = -1;
+static int memfd = -1;
+static bool cur_shared;		/* the memfd variant is running */
+static const char *only;	/* -o */
 
 static bool read_file(const char *path, char *buf, size_t n)
 {
@@ -152,7 +167,8 @@ static bool check_range(int lo, bool all_guards, bool stamped_inside)
 			snprintf(why, sizeof(why), "page %d outside the call lost its data", i);
 			return false;
 		}
-		if (s == SEEN_ZERO && (i >= lo))
+		/* A shared page reads its file's stamp, never zero. */
+		if (s == SEEN_ZERO && (i >= lo) && !cur_shared)
 			continue;
 		if (s == SEEN_STAMP && gen == 1 && (i < lo || stamped_inside))
 			continue;
@@ -191,8 +207,26 @@ static long stable_pagetables(void)
 	return v;
 }
 
-enum variant { V_FRESH, V_HALF, V_PMADV, NR_VARIANTS };
-static const char *const vname[] = { "fresh", "half", "pmadv" };
+/* The memfd's content: every page its stamp, whatever the calls did. */
+static bool check_memfd(void)
+{
+	uint64_t buf[WORDS];
+	unsigned long gen, bad;
+	int i;
+
+	for (i = 0; i < NPAGES; i++) {
+		if (pread(memfd, buf, PAGE, (off_t)i * PAGE) != (ssize_t)PAGE ||
+		    classify_page(buf, (unsigned long)pg(i), &gen, &bad) != SEEN_STAMP ||
+		    gen != 1) {
+			snprintf(why, sizeof(why), "memfd page %d changed (read with pread())", i);
+			return false;
+		}
+	}
+	return true;
+}
+
+enum variant { V_FRESH, V_HALF, V_PMADV, V_MEMFD, NR_VARIANTS };
+static const char *const vname[] = { "fresh", "half", "pmadv", "memfd" };
 
 static long do_install(enum variant v, int lo, int *err)
 {
@@ -232,8 +266,13 @@ static int one_try(enum variant v, int n, int fnfd, struct stats *st)
 
 	vmpte0 = proc_kb("/proc/self/status", "VmPTE");
 	pt0 = proc_kb("/proc/meminfo", "PageTables");
-	p = mmap(base(), NPAGES * PAGE, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	cur_shared = v == V_MEMFD;
+	if (cur_shared)
+		p = mmap(base(), NPAGES * PAGE, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_FIXED_NOREPLACE, memfd, 0);
+	else
+		p = mmap(base(), NPAGES * PAGE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 	if (p != base()) {
 		snprintf(why, sizeof(why), "mmap at %p: %s", base(), errname(errno));
 		return -1;
@@ -244,17 +283,30 @@ static int one_try(enum variant v, int n, int fnfd, struct stats *st)
 
 	/* Nothing allocates between arming fail-nth and the call. */
 	len = snprintf(buf, sizeof(buf), "%d", n);
-	if (write(fnfd, buf, len) != len) {
+	if (!dry && write(fnfd, buf, len) != len) {
 		snprintf(why, sizeof(why), "arming fail-nth: %s", errname(errno));
 		return -1;
 	}
 	ret = do_install(v, lo, &err);
 	memset(buf, 0, sizeof(buf));
-	if (pread(fnfd, buf, sizeof(buf) - 1, 0) <= 0 || write(fnfd, "0", 1) != 1) {
+	if (!dry && (pread(fnfd, buf, sizeof(buf) - 1, 0) <= 0 ||
+		     write(fnfd, "0", 1) != 1)) {
 		snprintf(why, sizeof(why), "reading fail-nth: %s", errname(errno));
 		return -1;
 	}
-	injected = strtol(buf, NULL, 10) == 0;
+	injected = !dry && strtol(buf, NULL, 10) == 0;
+	/* -c: the memfd changes behind our back, once. */
+	if (corrupt && cur_shared && (injected || dry)) {
+		uint64_t w;
+
+		if (pread(memfd, &w, 8, 7 * 8) == 8) {
+			w ^= 1ULL << 44;
+			if (pwrite(memfd, &w, 8, 7 * 8) == 8)
+				corrupt = false;
+		}
+		if (verbose)
+			printf("#   memfd n=%d: changed word 7 of page 0 with pwrite()\n", n);
+	}
 	st->tries++;
 	st->points += injected;
 	full = v == V_PMADV ? (NPAGES - lo) * (long)PAGE : 0;
@@ -279,7 +331,8 @@ static int one_try(enum variant v, int n, int fnfd, struct stats *st)
 		st->enomem++;
 	else if (injected && ret == full)
 		st->recovered++;
-	if (!check_range(lo, ret == full, v == V_HALF)) {
+	if (!check_range(lo, ret == full, v == V_HALF || cur_shared) ||
+	    (cur_shared && !check_memfd())) {
 		snprintf(why + strlen(why), sizeof(why) - strlen(why),
 			 " (n=%d, call returned %ld)", n, ret);
 		return -1;
@@ -296,6 +349,12 @@ static int one_try(enum variant v, int n, int fnfd, struct stats *st)
 	}
 	if (madvise(pg(lo), (NPAGES - lo) * PAGE, MADV_GUARD_REMOVE)) {
 		snprintf(why, sizeof(why), "n=%d: remove: %s", n, errname(errno));
+		return -1;
+	}
+	/* The guards hid the memfd's data and left it as it was. */
+	if (cur_shared && (!check_range(NPAGES, false, true) || !check_memfd())) {
+		snprintf(why + strlen(why), sizeof(why) - strlen(why),
+			 " (n=%d, after removing the guards)", n);
 		return -1;
 	}
 	for (i = lo; i < NPAGES; i++) {
@@ -346,7 +405,7 @@ int main(int argc, char **argv)
 	unsigned int i;
 	double t0 = now_sec();
 
-	while ((opt = getopt(argc, argv, "m:krKxXvP")) != -1) {
+	while ((opt = getopt(argc, argv, "m:krKxXcdo:vP")) != -1) {
 		switch (opt) {
 		case 'm': max_n = atoi(optarg); break;
 		case 'k': kmemleak = false; break;
@@ -355,16 +414,32 @@ int main(int argc, char **argv)
 		case 'x': leak_on_purpose = true; break;
 		case 'X': leak_global = true; pt_fatal = true; break;
 		case 'P': pt_fatal = true; break;
+		case 'c': corrupt = true; break;
+		case 'o': only = optarg; break;
+		case 'd': dry = true; kmemleak = false; break;
 		case 'v': verbose = true; break;
 		default:
-			fprintf(stderr, "usage: %s [-m MAX_N] [-k] [-r] [-K] [-x] [-X] [-v] [-P]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-m MAX_N] [-k] [-r] [-K] [-x] [-X] [-c] [-d] [-o VARIANT] [-v] [-P]\n", argv[0]);
 			return 2;
 		}
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	tap_plan(NR_VARIANTS + 1);
-	fnfd = open(FAIL_NTH, O_RDWR);
-	if (fnfd < 0 || access(FPA "min-order", W_OK) || access(FSL "probability", W_OK)) {
+	memfd = open_backing(false, "guard-failnth", NPAGES);
+	for (i = 0; memfd >= 0 && i < NPAGES; i++) {
+		uint64_t page[WORDS];
+
+		stamp_page(page, (unsigned long)pg(i), 1);
+		if (pwrite(memfd, page, PAGE, (off_t)i * PAGE) != (ssize_t)PAGE)
+			break;
+	}
+	if (memfd < 0 || (int)i != NPAGES) {
+		printf("# cannot set up the memfd: %s\n", errname(errno));
+		return 1;
+	}
+	fnfd = dry ? -1 : open(FAIL_NTH, O_RDWR);
+	if (!dry && (fnfd < 0 || access(FPA "min-order", W_OK) ||
+		     access(FSL "probability", W_OK))) {
 		for (v = 0; v < NR_VARIANTS + 1; v++) {
 			const char *name = v < NR_VARIANTS ? vname[v] : "kmemleak";
 
@@ -381,7 +456,7 @@ int main(int argc, char **argv)
 		       NR_VARIANTS + 1);
 		return 4;
 	}
-	for (i = 0; i < ARRAY_SIZE(knobs); i++) {
+	for (i = 0; i < ARRAY_SIZE(knobs) && !dry; i++) {
 		if (!read_file(knobs[i].path, knobs[i].saved, sizeof(knobs[i].saved)))
 			continue;
 		knobs[i].set = write_file(knobs[i].path, knobs[i].val);
@@ -405,7 +480,13 @@ int main(int argc, char **argv)
 
 	for (v = 0; v < NR_VARIANTS; v++) {
 		struct stats st = { 0 };
-		long pt0 = stable_pagetables(), pt1 = 0;
+		long pt0, pt1 = 0;
+
+		if (only && strcmp(only, vname[v])) {
+			tap_skip_result("%s # SKIP -o %s", vname[v], only);
+			continue;
+		}
+		pt0 = stable_pagetables();
 
 		r = 0;
 		for (n = 1; n <= max_n; n++) {
@@ -429,22 +510,27 @@ int main(int argc, char **argv)
 		if (r == 1 && pt1 > pt0 && !pt_fatal)
 			printf("# %s: PageTables - VmPTE %ld kB after, %ld kB before (not ours: VmPTE was exact)\n",
 			       vname[v], pt1, pt0);
-		ok = r == 1 && st.enomem > 0 && (pt1 <= pt0 || !pt_fatal);
+		ok = r == 1 && (st.enomem > 0 || dry) && (pt1 <= pt0 || !pt_fatal);
 		if (r == 0)
 			snprintf(why, sizeof(why), "still injecting after %d points", max_n);
-		else if (r == 1 && !st.enomem)
+		else if (r == 1 && !st.enomem && !dry)
 			snprintf(why, sizeof(why), "no injected failure made the call fail");
 		else if (r == 1 && pt1 > pt0 && pt_fatal)
 			snprintf(why, sizeof(why), "PageTables - VmPTE %ld kB after, %ld kB before",
 				 pt1, pt0);
 		total_points += st.points;
-		tap_result(ok, "%s: %d allocation failure points injected: %d ENOMEM, %d recovered, %d partial; then success with none%s%s",
-			   vname[v], st.points, st.enomem, st.recovered, st.partial,
-			   ok ? "" : " # ", ok ? "" : why);
+		if (dry)
+			tap_result(ok, "%s: dry run (no fault injection): the uninjected call and every check%s%s",
+				   vname[v], ok ? "" : " # ", ok ? "" : why);
+		else
+			tap_result(ok, "%s: %d allocation failure points injected: %d ENOMEM, %d recovered, %d partial; then success with none%s%s",
+				   vname[v], st.points, st.enomem, st.recovered, st.partial,
+				   ok ? "" : " # ", ok ? "" : why);
 		munmap(base(), NPAGES * PAGE);
 	}
 	restore_knobs();
-	close(fnfd);
+	if (fnfd >= 0)
+		close(fnfd);
 
 	if (kmemleak) {
 		double t = now_sec();

@@ -10,15 +10,26 @@
  * call, and after every call the content or fault of every page it touched
  * (and every FULL_EVERY operations, of the whole arena).
  *
+ * Mappings are anonymous or of a memfd (shmem) or a regular file (in
+ * $GUARD_PAGES_FILE_DIR, else /tmp), MAP_SHARED or MAP_PRIVATE at a random
+ * offset; the content of the two files is modelled apart from the
+ * mappings (a guard hides it and never changes it; a MAP_PRIVATE page may
+ * hold a private copy), and the sequences also punch holes
+ * (MADV_REMOVE, fallocate(PUNCH_HOLE)) and truncate a file and grow it back
+ * (SIGBUS beyond the end in between, data beyond zero afterwards, private
+ * copies there gone, guards kept).
+ *
  * The same seed gives the same sequence, so a failure replays:
  *
- *   guard-fuzz [-s SEED[,SEED...]] [-n OPS] [-v] [-x N]
+ *   guard-fuzz [-s SEED[,SEED...]] [-n OPS] [-v] [-x N] [-X N]
  *	-s	seeds (default 1,2,3,4)
  *	-n	operations per seed (default 2000)
  *	-v	print every operation
  *	-x N	at operation N, change a word of a page behind the model's
  *		back and check the arena (the check must then fail: shows that
  *		it can)
+ *	-X N	the same with a word of a file page (pwrite() to the file
+ *		behind the model's back) that a mapping shows
  *
  * One TAP line per seed; a failure prints the seed, the operation number
  * and the last operations.
@@ -30,14 +41,37 @@
 #define MAXRANGE	24
 #define FULL_EVERY	50
 #define ARENA_ADDR	0x100000000000UL	/* 16 TiB, far from the rest */
+#define FILE_PAGES	128
+#define FILE_HOME	0x200000000000UL	/* stamps of the files' pages */
 
+/*
+ * A page: anonymous (file < 0; m says what it holds) or of a file (m.state
+ * is M_GUARD or M_EMPTY, meaning "what the file or the private copy
+ * holds").
+ */
 struct fpage {
 	struct mpage m;
 	bool mapped;
 	bool locked;
 	bool wipe;
 	unsigned long home;	/* where its stamps say it lives */
+	int8_t file;		/* -1 anonymous, else the backing */
+	bool shared;		/* MAP_SHARED */
+	bool cow;		/* MAP_PRIVATE: a private copy, of */
+	uint32_t cowgen;	/* ... this generation */
+	unsigned long cowhome;	/* ... with these stamps */
+	int fidx;		/* page of the file */
 };
+
+/* The backings: 0 a memfd, 1 a file. */
+static struct backing {
+	const char *name;
+	int fd;
+	bool punch;		/* fallocate(PUNCH_HOLE) supported */
+	bool multi_move;	/* mremap() moves several of its VMAs */
+	uint32_t gen[FILE_PAGES];	/* content: 0 zero, else a stamp */
+} files[2] = { { .name = "memfd" }, { .name = "file" } };
+static long corrupt_file_at = -1;
 
 static struct fpage model[ARENA];
 static char *arena = (char *)ARENA_ADDR;
@@ -62,9 +96,71 @@ static void __attribute__((format(printf, 1, 2))) logop(const char *fmt, ...)
 		printf("#   %lu: %s\n", nops, h);
 }
 
+static unsigned long fhome(int file, int fidx)
+{
+	return FILE_HOME + ((unsigned long)file * FILE_PAGES + fidx) * PAGE;
+}
+
+/* What page @i reads as the model says: @m and the stamps' @home. */
+static void eff(int i, struct mpage *m, unsigned long *home)
+{
+	struct fpage *f = &model[i];
+
+	*m = f->m;
+	*home = f->home;
+	if (f->file < 0 || f->m.state == M_GUARD)
+		return;
+	if (!f->shared && f->cow) {
+		m->gen = f->cowgen;
+		*home = f->cowhome;
+	} else {
+		m->gen = files[f->file].gen[f->fidx];
+		*home = fhome(f->file, f->fidx);
+	}
+	m->state = m->gen ? M_DATA : M_EMPTY;
+}
+
+/* Write page @i as the model says one can. */
+static bool write_one(int i)
+{
+	struct fpage *f = &model[i];
+	unsigned long home;
+	struct mpage m;
+	bool writes;
+
+	if (f->file < 0)
+		return write_page(addr_of(i), f->home, &f->m, why, sizeof(why));
+	eff(i, &m, &home);
+	writes = m.prot == M_RW && m.state != M_GUARD;
+	if (!f->shared)
+		home = (unsigned long)addr_of(i);
+	if (!write_page(addr_of(i), home, &m, why, sizeof(why)))
+		return false;
+	if (writes && f->shared) {
+		files[f->file].gen[f->fidx] = m.gen;
+	} else if (writes) {
+		f->cow = true;
+		f->cowgen = m.gen;
+		f->cowhome = home;
+	}
+	return true;
+}
+
+static const char *kind(int i)
+{
+	struct fpage *f = &model[i];
+
+	if (f->file < 0)
+		return "anon";
+	return f->shared ? (f->file ? "file shared" : "memfd shared") :
+			   (f->file ? "file private" : "memfd private");
+}
+
 static bool check_one(int i, bool gup)
 {
 	struct fpage *f = &model[i];
+	unsigned long home;
+	struct mpage m;
 	char w[256];
 
 	if (!f->mapped) {
@@ -74,8 +170,14 @@ static bool check_one(int i, bool gup)
 		}
 		return true;
 	}
-	if (!check_page(addr_of(i), f->home, &f->m, gup, w, sizeof(w))) {
-		snprintf(why, sizeof(why), "page %d: %s", i, w);
+	eff(i, &m, &home);
+	if (!check_page(addr_of(i), home, &m, gup, w, sizeof(w))) {
+		if (f->file < 0)
+			snprintf(why, sizeof(why), "page %d: %s", i, w);
+		else
+			snprintf(why, sizeof(why), "page %d (%s, file page %d%s): %s",
+				 i, kind(i), f->fidx,
+				 !f->shared && f->cow ? ", private copy" : "", w);
 		return false;
 	}
 	return true;
@@ -87,6 +189,18 @@ static bool check_range(int a, int b, uint64_t *rs)
 
 	for (i = a; i < b; i++)
 		if (!check_one(i, rnd_below(rs, 8) == 0))
+			return false;
+	return true;
+}
+
+/* Every page of the arena that maps @file (-1: either file). */
+static bool check_file(int file)
+{
+	int i;
+
+	for (i = 0; i < ARENA; i++)
+		if (model[i].mapped && model[i].file >= 0 &&
+		    (file < 0 || model[i].file == file) && !check_one(i, false))
 			return false;
 	return true;
 }
@@ -150,6 +264,17 @@ static void set_empty(int i)
 	model[i].locked = false;
 	model[i].wipe = false;
 	model[i].home = (unsigned long)addr_of(i);
+	model[i].file = -1;
+	model[i].shared = false;
+	model[i].cow = false;
+}
+
+static void set_file(int i, int file, bool shared, int fidx)
+{
+	set_empty(i);
+	model[i].file = file;
+	model[i].shared = shared;
+	model[i].fidx = fidx;
 }
 
 /*
@@ -178,6 +303,7 @@ static int m_install(struct fpage *f)
 	if (f->locked)
 		return EINVAL;
 	f->m.state = M_GUARD;
+	f->cow = false;		/* a private copy is zapped */
 	return 0;
 }
 
@@ -192,14 +318,16 @@ static int m_dontneed(struct fpage *f)
 {
 	if (f->locked)
 		return EINVAL;
-	if (f->m.state != M_GUARD)
+	if (f->m.state != M_GUARD) {
 		f->m.state = M_EMPTY;
+		f->cow = false;
+	}
 	return 0;
 }
 
 static int m_free(struct fpage *f)
 {
-	if (f->locked)
+	if (f->locked || f->file >= 0)	/* anonymous memory only */
 		return EINVAL;
 	if (f->m.state == M_DATA)
 		f->m.state = M_FREED;
@@ -213,6 +341,8 @@ static int m_cold(struct fpage *f)
 
 static int m_wipe(struct fpage *f)
 {
+	if (f->file >= 0)
+		return EINVAL;
 	f->wipe = true;
 	return 0;
 }
@@ -220,6 +350,19 @@ static int m_wipe(struct fpage *f)
 static int m_keep(struct fpage *f)
 {
 	f->wipe = false;
+	return 0;
+}
+
+/* MADV_REMOVE: a hole in the file behind a shared, writable mapping. */
+static int m_punch(struct fpage *f)
+{
+	if (f->locked || f->file < 0)
+		return EINVAL;
+	if (!f->shared)
+		return EACCES;
+	if (!files[f->file].punch)
+		return EOPNOTSUPP;
+	files[f->file].gen[f->fidx] = 0;
 	return 0;
 }
 
@@ -253,11 +396,78 @@ static int fork_check(void)
 		model[i].locked = false;	/* mlock() is not inherited */
 		if (!check_one(i, i % 3 == 0))
 			return 1;
-		if (f.mapped && !write_page(addr_of(i), f.home, &model[i].m,
-					    why, sizeof(why)))
+		/* Not to the shared files: the parent's model would not know. */
+		if (f.mapped && !(f.file >= 0 && f.shared) && !write_one(i))
 			return 1;
 	}
 	return 0;
+}
+
+/*
+ * ftruncate() a file to a random page and back: in between, a page of it
+ * beyond the end gives SIGBUS (SIGSEGV: a guard or PROT_NONE) in every
+ * mapping; afterwards the data beyond is zero, private copies there are
+ * gone (truncation unmaps them too), the guards are still there.
+ */
+static bool op_truncate(uint64_t *rs)
+{
+	int file = rnd_below(rs, 2), cut = rnd_below(rs, FILE_PAGES), i, sig, want;
+	struct backing *f = &files[file];
+
+	logop("ftruncate(%s, page %d) and back", f->name, cut);
+	if (!expect_ret("ftruncate (shrink)", ftruncate(f->fd, (off_t)cut * PAGE), 0))
+		return false;
+	for (i = 0; i < ARENA; i++) {
+		struct fpage *p = &model[i];
+
+		if (!p->mapped || p->file != file || p->fidx < cut)
+			continue;
+		want = p->m.state == M_GUARD || p->m.prot == M_NONE ? SIGSEGV : SIGBUS;
+		sig = probe_read(addr_of(i));
+		if (sig != want) {
+			snprintf(why, sizeof(why), "page %d (%s, file page %d, %s, %s) beyond the end after ftruncate to page %d: signal %d, expected %d",
+				 i, kind(i), p->fidx, mstate_name[p->m.state],
+				 mprot_name[p->m.prot], cut, sig, want);
+			return false;
+		}
+	}
+	if (!expect_ret("ftruncate (grow back)",
+			ftruncate(f->fd, (off_t)FILE_PAGES * PAGE), 0))
+		return false;
+	for (i = cut; i < FILE_PAGES; i++)
+		f->gen[i] = 0;
+	for (i = 0; i < ARENA; i++)
+		if (model[i].mapped && model[i].file == file &&
+		    model[i].fidx >= cut)
+			model[i].cow = false;
+	return check_file(file);
+}
+
+/* -X: change a word of a file page that some mapping shows. */
+static bool corrupt_file(uint64_t *rs)
+{
+	int i;
+
+	for (i = 0; i < ARENA; i++) {
+		struct fpage *p = &model[i];
+		uint64_t w;
+		off_t off;
+
+		if (!p->mapped || p->file < 0 || p->m.state == M_GUARD ||
+		    p->m.prot == M_NONE || (!p->shared && p->cow))
+			continue;
+		off = (off_t)p->fidx * PAGE + 24;
+		if (pread(files[p->file].fd, &w, 8, off) != 8)
+			continue;
+		w ^= 1;
+		if (pwrite(files[p->file].fd, &w, 8, off) != 8)
+			continue;
+		logop("corrupted %s page %d (arena page %d), full check",
+		      files[p->file].name, p->fidx, i);
+		return check_range(0, ARENA, rs);
+	}
+	corrupt_file_at++;	/* none shown yet: the next operation */
+	return true;
 }
 
 static bool one_op(uint64_t *rs)
@@ -265,7 +475,7 @@ static bool one_op(uint64_t *rs)
 	int a = rnd_below(rs, ARENA);
 	int b = a + 1 + rnd_below(rs, (ARENA - a < MAXRANGE ? ARENA - a : MAXRANGE));
 	unsigned long len = (b - a) * PAGE;
-	int op = rnd_below(rs, 22), i, want;
+	int op = rnd_below(rs, 25), i, want;
 	long ret;
 	void *p;
 
@@ -275,8 +485,7 @@ static bool one_op(uint64_t *rs)
 		for (i = a; i < b; i++) {
 			if (!model[i].mapped)
 				continue;
-			if (!write_page(addr_of(i), model[i].home, &model[i].m,
-					why, sizeof(why)))
+			if (!write_one(i))
 				return false;
 		}
 		return true;
@@ -324,6 +533,16 @@ static bool one_op(uint64_t *rs)
 		ret = madvise(addr_of(a), len, w ? MADV_POPULATE_WRITE : MADV_POPULATE_READ);
 		if (!expect_ret("MADV_POPULATE", ret, want))
 			return false;
+		/* Writing a private file page makes a copy of it. */
+		for (i = a; i < b && w && !populate_errno(&model[i].m, 1, w); i++) {
+			struct fpage *f = &model[i];
+
+			if (f->file >= 0 && !f->shared && !f->cow) {
+				f->cow = true;
+				f->cowgen = files[f->file].gen[f->fidx];
+				f->cowhome = fhome(f->file, f->fidx);
+			}
+		}
 		break;
 	}
 	case 14: {
@@ -347,12 +566,27 @@ static bool one_op(uint64_t *rs)
 	}
 	case 15: case 16: {
 		bool noreplace = rnd_below(rs, 2);
+		/* Half anonymous, half of a file: memfd/file, shared/private. */
+		int back = rnd_below(rs, 8), file = back < 4 ? -1 : (back & 1);
+		bool shared = back >= 4 && (back & 2);
+		int o = rnd_below(rs, FILE_PAGES - (b - a) + 1);
 
-		logop("mmap([%d, %d), %s)", a, b, noreplace ? "MAP_FIXED_NOREPLACE" : "MAP_FIXED");
+		if (file < 0)
+			logop("mmap([%d, %d), %s)", a, b, noreplace ? "MAP_FIXED_NOREPLACE" : "MAP_FIXED");
+		else
+			logop("mmap([%d, %d), %s, %s %s at page %d)", a, b,
+			      noreplace ? "MAP_FIXED_NOREPLACE" : "MAP_FIXED",
+			      files[file].name, shared ? "MAP_SHARED" : "MAP_PRIVATE", o);
 		want = (noreplace && !none_mapped(a, b)) ? EEXIST : 0;
-		p = mmap(addr_of(a), len, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS |
-			 (noreplace ? MAP_FIXED_NOREPLACE : MAP_FIXED), -1, 0);
+		if (file < 0)
+			p = mmap(addr_of(a), len, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS |
+				 (noreplace ? MAP_FIXED_NOREPLACE : MAP_FIXED), -1, 0);
+		else
+			p = mmap(addr_of(a), len, PROT_READ | PROT_WRITE,
+				 (shared ? MAP_SHARED : MAP_PRIVATE) |
+				 (noreplace ? MAP_FIXED_NOREPLACE : MAP_FIXED),
+				 files[file].fd, (off_t)o * PAGE);
 		if (!expect_ret("mmap", p == MAP_FAILED ? -1 : 0, want))
 			return false;
 		if (p != MAP_FAILED && p != addr_of(a)) {
@@ -360,8 +594,12 @@ static bool one_op(uint64_t *rs)
 			return false;
 		}
 		if (!want)
-			for (i = a; i < b; i++)
-				set_empty(i);
+			for (i = a; i < b; i++) {
+				if (file < 0)
+					set_empty(i);
+				else
+					set_file(i, file, shared, o + i - a);
+			}
 		break;
 	}
 	case 17:
@@ -381,6 +619,14 @@ static bool one_op(uint64_t *rs)
 		    (d < b && d + n > a))
 			return true;
 		vmas = vmas_in(a, b);
+		/*
+		 * Not several VMAs where one is of a file whose VMAs cannot
+		 * move together (ramfs): EFAULT, and the others may have
+		 * moved already.
+		 */
+		for (i = a; i < b && vmas > 1; i++)
+			if (model[i].file >= 0 && !files[model[i].file].multi_move)
+				return true;
 		logop("mremap([%d, %d) -> %d), %d VMAs", a, b, d, vmas);
 		want = (vmas == 1 || multi_vma_mremap) ? 0 : EFAULT;
 		p = mremap(addr_of(a), len, len, MREMAP_MAYMOVE | MREMAP_FIXED,
@@ -413,8 +659,18 @@ static bool one_op(uint64_t *rs)
 		ret = lock ? mlock(addr_of(a), len) : munlock(addr_of(a), len);
 		if (!expect_ret(lock ? "mlock" : "munlock", ret, 0))
 			return false;
-		for (i = a; i < b; i++)
-			model[i].locked = lock;
+		for (i = a; i < b; i++) {
+			struct fpage *f = &model[i];
+
+			f->locked = lock;
+			/* mlock() populates a writable private mapping for writing. */
+			if (lock && f->file >= 0 && !f->shared && !f->cow &&
+			    f->m.prot == M_RW) {
+				f->cow = true;
+				f->cowgen = files[f->file].gen[f->fidx];
+				f->cowhome = fhome(f->file, f->fidx);
+			}
+		}
 		break;
 	}
 	case 20: {
@@ -447,6 +703,28 @@ static bool one_op(uint64_t *rs)
 			if (!check_one(i, true))
 				return false;
 		return true;
+	case 22:
+		if (!do_madvise(a, b, MADV_REMOVE, "MADV_REMOVE", m_punch))
+			return false;
+		/* Other mappings of the file see the hole too. */
+		return check_range(a, b, rs) && check_file(-1);
+	case 23: {
+		struct backing *f = &files[rnd_below(rs, 2)];
+		int o = rnd_below(rs, FILE_PAGES - (b - a) + 1);
+
+		logop("fallocate(%s, PUNCH_HOLE, pages [%d, %d))", f->name, o,
+		      o + b - a);
+		ret = fallocate(f->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				(off_t)o * PAGE, len);
+		if (!expect_ret("fallocate(PUNCH_HOLE)", ret,
+				f->punch ? 0 : EOPNOTSUPP))
+			return false;
+		for (i = o; i < o + b - a && f->punch; i++)
+			f->gen[i] = 0;
+		return check_file(f - files);
+	}
+	case 24:
+		return op_truncate(rs);
 	}
 	return check_range(a, b, rs);
 }
@@ -467,7 +745,18 @@ static bool run_seed(uint64_t seed, unsigned long n)
 	}
 	for (i = 0; i < ARENA; i++)
 		set_empty(i);
+	for (i = 0; i < 2; i++) {
+		if (ftruncate(files[i].fd, 0) ||
+		    ftruncate(files[i].fd, FILE_PAGES * PAGE)) {
+			snprintf(why, sizeof(why), "resetting the %s: %s",
+				 files[i].name, errname(errno));
+			return false;
+		}
+		memset(files[i].gen, 0, sizeof(files[i].gen));
+	}
 	for (nops = 0; nops < n; nops++) {
+		if ((long)nops == corrupt_file_at && !corrupt_file(&rs))
+			return false;
 		if ((long)nops == corrupt_at) {
 			for (i = 0; i < ARENA; i++) {
 				if (model[i].mapped && model[i].m.prot != M_NONE &&
@@ -497,25 +786,39 @@ int main(int argc, char **argv)
 	char seeds_def[] = "1,2,3,4", *seeds = seeds_def, *s;
 	unsigned long n = 2000, total = 0;
 	double t0 = now_sec();
-	int opt, count = 0;
+	int opt, count = 0, i;
 
-	while ((opt = getopt(argc, argv, "s:n:vx:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:n:vx:X:")) != -1) {
 		switch (opt) {
 		case 's': seeds = optarg; break;
 		case 'n': n = strtoul(optarg, NULL, 0); break;
 		case 'v': verbose = true; break;
 		case 'x': corrupt_at = atol(optarg); break;
+		case 'X': corrupt_file_at = atol(optarg); break;
 		default:
-			fprintf(stderr, "usage: %s [-s SEED[,SEED...]] [-n OPS] [-v] [-x N]\n",
+			fprintf(stderr, "usage: %s [-s SEED[,SEED...]] [-n OPS] [-v] [-x N] [-X N]\n",
 				argv[0]);
 			return 2;
 		}
 	}
 	multi_vma_mremap = kernel_at_least(6, 17);
 	probe_init();
+	for (i = 0; i < 2; i++) {
+		files[i].fd = open_backing(i, "guard-fuzz", FILE_PAGES);
+		if (files[i].fd < 0) {
+			printf("# cannot create the %s in %s: %s\n", files[i].name,
+			       i ? backing_dir() : "memfd", errname(errno));
+			return 1;
+		}
+		files[i].punch = punch_supported(files[i].fd);
+		files[i].multi_move = multi_vma_move_ok(files[i].fd);
+	}
+
 	for (s = seeds; *s; s = strchr(s, ',') ? strchr(s, ',') + 1 : s + strlen(s))
 		count++;
 	tap_plan(count);
+	printf("# backings: anonymous, memfd, file in %s (PUNCH_HOLE %ssupported)\n",
+	       backing_dir(), files[1].punch ? "" : "not ");
 	for (s = seeds; *s; s = strchr(s, ',') ? strchr(s, ',') + 1 : s + strlen(s)) {
 		uint64_t seed = strtoull(s, NULL, 0);
 		double t = now_sec();

@@ -50,6 +50,15 @@
 #define MADV_WIPEONFORK		18
 #define MADV_KEEPONFORK		19
 #endif
+#ifndef FALLOC_FL_KEEP_SIZE
+#define FALLOC_FL_KEEP_SIZE	0x01
+#endif
+#ifndef FALLOC_FL_PUNCH_HOLE
+#define FALLOC_FL_PUNCH_HOLE	0x02
+#endif
+#ifndef MFD_CLOEXEC
+#define MFD_CLOEXEC		0x0001U
+#endif
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE	0x100000
 #endif
@@ -345,6 +354,73 @@ static inline int sys_mseal(void *addr, size_t len)
 	return syscall(__NR_mseal, addr, len, 0);
 }
 
+/*
+ * The shared backings of the file-backed guard tests: a memfd (shmem) or a
+ * regular file in $GUARD_PAGES_FILE_DIR (the guest's ramfs), else /tmp,
+ * unlinked at once; @pages long.  Returns the fd or -1 (errno set).
+ */
+static inline int open_backing(bool file, const char *tag, unsigned long pages)
+{
+	char path[4096];
+	const char *dir = getenv("GUARD_PAGES_FILE_DIR");
+	int fd;
+
+	if (!file) {
+		fd = syscall(__NR_memfd_create, tag, MFD_CLOEXEC);
+	} else {
+		snprintf(path, sizeof(path), "%s/%s.%d.XXXXXX",
+			 dir && *dir ? dir : "/tmp", tag, getpid());
+		fd = mkstemp(path);
+		if (fd >= 0)
+			unlink(path);
+	}
+	if (fd >= 0 && ftruncate(fd, pages * PAGE)) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+/* The directory open_backing() puts its file in. */
+static inline const char *backing_dir(void)
+{
+	const char *dir = getenv("GUARD_PAGES_FILE_DIR");
+
+	return dir && *dir ? dir : "/tmp";
+}
+
+/* Does the backing support fallocate(PUNCH_HOLE)? (ramfs does not.) */
+static inline bool punch_supported(int fd)
+{
+	return fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
+			 PAGE) == 0;
+}
+
+/*
+ * Does mremap() move two VMAs of @fd at once?  Kernels from 6.17 move
+ * several VMAs, but not of a file whose get_unmapped_area() is its own
+ * (ramfs): EFAULT.
+ */
+static inline bool multi_vma_move_ok(int fd)
+{
+	char *src, *dst;
+	bool ok;
+
+	src = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	dst = mmap(NULL, 2 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (src == MAP_FAILED || dst == MAP_FAILED)
+		return false;
+	mprotect(src + PAGE, PAGE, PROT_READ);
+	ok = mremap(src, 2 * PAGE, 2 * PAGE, MREMAP_MAYMOVE | MREMAP_FIXED,
+		    dst) == dst;
+	munmap(src, 2 * PAGE);
+	munmap(dst, 2 * PAGE);
+	return ok;
+}
+
 /* Read the value of "Key:" (in kB) from a /proc file; -1 if absent. */
 static inline long proc_kb(const char *file, const char *key)
 {
@@ -398,6 +474,8 @@ static inline const char *errname(int e)
 	case EEXIST: return "EEXIST";
 	case EACCES: return "EACCES";
 	case ENOSYS: return "ENOSYS";
+	case EOPNOTSUPP: return "EOPNOTSUPP";
+	case EBUSY: return "EBUSY";
 	default: return strerror(e);
 	}
 }
