@@ -16,15 +16,21 @@
 #   --compare OLD.csv  also write guard_bench-compare.txt: this run's
 #                      figures divided by OLD's, row by row
 #   --from-log LOG     do not boot: take the results from this serial log
+#   --profile          instead of the benchmark, boot with profile=4 and run
+#                      bench/guard_prof (its workloads in a loop, the kernel's
+#                      own sampling profiler on): writes guard_prof.txt, the
+#                      kernel functions each workload spends its time in
+#                      (bench/profile.py, with the kernel's System.map)
 . "$(dirname "$0")/lib.sh"
 
-config=bench test=guard_bench compare= from_log=
+config=bench test=guard_bench compare= from_log= profile=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--config) config=$2; shift ;;
 	--quick) test=guard_bench_quick ;;
 	--compare) compare=$(realpath "$2"); shift ;;
 	--from-log) from_log=$2; shift ;;
+	--profile) profile=1 test=guard_prof ;;
 	*) die "bench.sh: unknown option $1" ;;
 	esac
 	shift
@@ -35,9 +41,10 @@ mkdir -p "$dest"
 b=$(build_dir "$config")
 
 if [ -z "$from_log" ]; then
-	log=$LOGS/boot-bench-$config.log
+	log=$LOGS/boot-bench-$config${profile:+-profile}.log
 	rc=0
-	"$TOP/harness/boot.sh" --config "$config" --label "bench-$config" --run "$test" || rc=$?
+	"$TOP/harness/boot.sh" --config "$config" --label "bench-$config${profile:+-profile}" \
+		${profile:+--append profile=4} --run "$test" || rc=$?
 	[ "$rc" = 0 ] || die "benchmark boot failed (see the lines above; serial log: $log)"
 else
 	log=$from_log
@@ -46,7 +53,13 @@ fi
 
 # The guest's output of the test, without the serial console's CRs.
 sed -n "/^### BEGIN $test[ \r]/,/^### END $test[ \r]/p" "$log" | tr -d '\r' |
-	sed '1d;$d' > "$dest/guard_bench.log"
+	sed '1d;$d' > "$dest/${profile:+guard_prof}${profile:-guard_bench}.log"
+if [ -n "$profile" ]; then
+	python3 "$TOP/bench/profile.py" "$dest/guard_prof.log" "$b/System.map" \
+		--txt "$dest/guard_prof.txt" || die "bench/profile.py failed (log: $dest/guard_prof.log)"
+	note "profile: $dest/guard_prof.txt"
+	exit 0
+fi
 csv=$(sed -n '/^# guard_bench csv begin$/,/^# guard_bench csv end$/p' "$dest/guard_bench.log" | sed '1d;$d')
 grep -q '^section,metric,method,param,' <<<"$csv" ||
 	die "no guard_bench CSV in $log (between '# guard_bench csv begin' and '# guard_bench csv end')"
