@@ -13,6 +13,8 @@
  *               guards in place and after their removal;
  *   range       one guard over N unpopulated pages, and over N populated
  *               pages (zap + install): time per page, page-table memory;
+ *               and over the N pages again once it was removed (for guard
+ *               pages: the page tables are there, empty: range_refill);
  *   fault       touching a guard page against a PROT_NONE page (SIGSEGV
  *               delivery to a handler that siglongjmp()s out);
  *   contention  threads faulting fresh pages while another thread installs
@@ -526,6 +528,20 @@ static void bench_range(int m, long n, bool populated)
 	record(section, "pt_kib", m, n, "KiB", pte1 - pte0);
 	if (populated)
 		record(section, "rss_freed_kib", m, n, "KiB", rss0 - rss1);
+	if (!populated) {
+		/*
+		 * Again, once removed: for guard pages the page tables are
+		 * there and empty, so this is the walker's loop over the PTEs
+		 * alone.
+		 */
+		if (unguard(m, p, len))
+			die("removing a guard over a range");
+		t0 = now_ns();
+		if (guard(m, p, len))
+			die("guard over a range, again");
+		record("range_refill", "ns_per_page", m, n, "ns",
+		       (double)(now_ns() - t0) / n);
+	}
 	unmap(p, len);
 }
 
