@@ -16,7 +16,7 @@
 #   --compare OLD.csv  also write guard_bench-compare.txt: this run's
 #                      figures divided by OLD's, row by row
 #   --from-log LOG     do not boot: take the results from this serial log
-#   --profile          instead of the benchmark, boot with profile=4 and run
+#   --profile          instead of the benchmark, boot with profile=0 and run
 #                      bench/guard_prof (its workloads in a loop, the kernel's
 #                      own sampling profiler on): writes guard_prof.txt, the
 #                      kernel functions each workload spends its time in
@@ -44,7 +44,7 @@ if [ -z "$from_log" ]; then
 	log=$LOGS/boot-bench-$config${profile:+-profile}.log
 	rc=0
 	"$TOP/harness/boot.sh" --config "$config" --label "bench-$config${profile:+-profile}" \
-		${profile:+--append profile=4} --run "$test" || rc=$?
+		${profile:+--append profile=0} --run "$test" || rc=$?
 	[ "$rc" = 0 ] || die "benchmark boot failed (see the lines above; serial log: $log)"
 else
 	log=$from_log
@@ -53,7 +53,7 @@ fi
 
 # The guest's output of the test, without the serial console's CRs.
 sed -n "/^### BEGIN $test[ \r]/,/^### END $test[ \r]/p" "$log" | tr -d '\r' |
-	sed '1d;$d' > "$dest/${profile:+guard_prof}${profile:-guard_bench}.log"
+	sed '1d;$d' > "$dest/$([ -n "$profile" ] && echo guard_prof || echo guard_bench).log"
 if [ -n "$profile" ]; then
 	python3 "$TOP/bench/profile.py" "$dest/guard_prof.log" "$b/System.map" \
 		--txt "$dest/guard_prof.txt" || die "bench/profile.py failed (log: $dest/guard_prof.log)"
