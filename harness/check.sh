@@ -134,7 +134,7 @@ for c in $(git -C "$TREE" rev-parse "$BASE_BRANCH") $commits; do
 	fi
 	if [ $i = 0 ]; then
 		note "[$(elapsed)] boot base with the regression set"
-		if "$TOP/harness/selftests.sh" "$OUT/selftests-base" &&
+		if "$TOP/harness/selftests.sh" --mm-only "$OUT/selftests-base" &&
 		   "$TOP/harness/initramfs.sh" "$OUT/selftests-base" "$OUT/initramfs-base.cpio.gz"; then
 			"$TOP/harness/boot.sh" --config fast --initrd "$OUT/initramfs-base.cpio.gz" \
 				--label base --run "$regression" --retry "$regression" | tap || true

@@ -4,6 +4,7 @@
 # tools/testing/selftests/mm, and every program of the repository's bench/
 # and stress/ (one .c file each, plus the shared .h files there), all with
 # the uapi headers of the fast build.
+#   --mm-only    only the mm selftests (all the base's boot runs)
 # selftests.sh --patch REV OUTDIR: build, the same way, only the mm selftest
 # programs REV changes (the checked-out tree must be REV): a program whose
 # .c file REV changes, or, if REV changes a source or header the programs
@@ -68,11 +69,14 @@ EOF
 	exit 0
 fi
 
+mm_only=
+[ "${1:-}" = --mm-only ] && { mm_only=1; shift; }
 dest=$(realpath -m "${1:-$OUT/selftests}")
 targets=$(suite_programs | xargs)
 note "selftests: $(echo $targets | wc -w) programs -> $dest/mm"
 # shellcheck disable=SC2086
 build_mm "$dest" $targets
+[ -z "$mm_only" ] || exit 0
 
 # The repository's own guest programs: OUTDIR/bench/NAME, OUTDIR/stress/NAME.
 for d in bench stress; do

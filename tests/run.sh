@@ -20,8 +20,11 @@ expect_fail() {
 	local name=$1 pat=$2; shift 2
 	local out rc
 	out=$("$@" 2>&1); rc=$?
-	if [ "$rc" != 0 ] && grep -qE -- "$pat" <<<"$out"; then ok "$name"
-	else notok "$name" "exit $rc, expected non-zero and /$pat/; output:" "$(tail -5 <<<"$out")"; fi
+	judge_fail "$name" "$pat" "$rc" "$out"
+}
+judge_fail() { # NAME PATTERN EXIT-STATUS OUTPUT
+	if [ "$3" != 0 ] && grep -qE -- "$2" <<<"$4"; then ok "$1"
+	else notok "$1" "exit $3, expected non-zero and /$2/; output:" "$(tail -5 <<<"$4")"; fi
 }
 expect_pass() {
 	local name=$1 pat=$2; shift 2
@@ -239,6 +242,11 @@ expect_fail "bench: report.py refuses a CSV without results" 'no results' \
 # --- the guest ----------------------------------------------------------------
 if [ "${1:-}" != --no-guest ]; then
 	b="$H/boot.sh --config fast --initrd $OUT/initramfs.cpio.gz"
+	# The host-side timeout test waits 30 s, its guest idle after the
+	# first test: it boots while the others run.
+	$b --label st-host --scale 1000 --timeout 30 --run selfcheck-pass,selfcheck-hang \
+		>"$scratch/st-host.out" 2>&1 &
+	st_host=$!
 	expect_pass "guest: a passing test passes (control)" \
 		'^ok 2 st-pass: kernel reports # none' $b --label st-pass --run selfcheck-pass
 	expect_fail "guest: a failing test fails the run and is shown" \
@@ -247,9 +255,10 @@ if [ "${1:-}" != --no-guest ]; then
 		'^not ok 1 st-hang: selfcheck-hang # timeout' $b --label st-hang --run selfcheck-hang,selfcheck-pass
 	expect_fail "guest: a kernel WARNING fails the run although the test passed" \
 		'^not ok 2 st-warn: kernel reports .*|#   .*WARNING:' $b --label st-warn --run selfcheck-warn
-	expect_fail "guest: the host-side timeout names the test that was running" \
+	wait "$st_host"; rc=$?
+	judge_fail "guest: the host-side timeout names the test that was running" \
 		'guest did not finish: timeout or crash while running selfcheck-hang' \
-		$b --label st-host --scale 1000 --timeout 30 --run selfcheck-pass,selfcheck-hang
+		"$rc" "$(cat "$scratch/st-host.out")"
 	expect_fail "guest: an unknown test name is refused before booting" \
 		"unknown guest test 'no-such-test'" $b --run no-such-test
 fi
