@@ -6,7 +6,9 @@
 #      touched file and the mm htmldocs (docs.sh)
 #   3. a fast-config build at the base and at every patch (bisectability),
 #      and W=1 builds of the objects each patch changes, which must add no
-#      warning (w1.sh); the base is booted with the regression set
+#      warning (w1.sh); a patch that changes no file the kernel build reads
+#      is not built again, the mm selftest programs it changes are built
+#      at it instead; the base is booted with the regression set
 #      (reference counts)
 #   4. the tip booted (fast config) with the regression set, the series'
 #      own tests and the guard-page stress programs (suites/stress.list);
@@ -73,31 +75,66 @@ stress_debug=$(stress_names debug)
 stress_leak=$(stress_names leak)
 
 # Build the base and every patch in turn, in one build directory
-# (incremental, ccache).  Boot the base with the regression set.
+# (incremental, ccache).  Boot the base with the regression set.  A patch
+# that changes no file the kernel build reads (kernel_files, harness/
+# series.sh: only the selftests, Documentation/, MAINTAINERS, ...) leaves
+# the kernel as the last build made it: it is not built again, and its
+# W=1 warnings are the last build's.
 commits=$(git -C "$TREE" rev-list --reverse "$BASE_BRANCH..$SERIES_BRANCH")
-i=0
+# kernel[i]: 1 if commit i (0: the base) changes what the kernel build reads.
+kernel=(1)
+for c in $commits; do
+	if [ -n "$(kernel_files "$c")" ]; then kernel+=(1); else kernel+=(0); fi
+done
+i=0 built='' built_ok=''
 for c in $(git -C "$TREE" rev-parse "$BASE_BRANCH") $commits; do
 	tree_git checkout -q --detach "$c"
 	what=$([ $i = 0 ] && echo "base" || echo "patch $i: $(git -C "$TREE" log -1 --format=%s)")
-	note "[$(elapsed)] build fast at $what"
-	if "$TOP/harness/build.sh" fast 2>"$dir/build-$i.err"; then
-		record 0 "build (fast config) at $what"
+	if [ "${kernel[$i]}" = 0 ]; then
+		note "[$(elapsed)] patch $i changes no kernel source: no build"
+		if [ "$built_ok" = 1 ]; then
+			record 0 "build (fast config) at $what: no kernel source changed (the build of $built stands)"
+		else
+			record 1 "build (fast config) at $what: no kernel source changed, and the build of $built failed"
+		fi
+		# Same kernel source, same objects: the same W=1 warnings.
+		cp "$dir/w1-$((i - 1)).txt" "$dir/w1-$i.txt"
 	else
-		record 1 "build (fast config) at $what: $(tail -1 "$dir/build-$i.err")"
+		note "[$(elapsed)] build fast at $what"
+		built=$([ $i = 0 ] && echo "the base" || echo "patch $i")
+		if "$TOP/harness/build.sh" fast 2>"$dir/build-$i.err"; then
+			record 0 "build (fast config) at $what"; built_ok=1
+		else
+			record 1 "build (fast config) at $what: $(tail -1 "$dir/build-$i.err")"; built_ok=0
+		fi
+		# W=1: the objects this patch and the next one that changes
+		# the kernel change, built here; patch i is judged by its
+		# objects' warnings at i against i - 1.
+		next=
+		for ((j = i + 1; j < ${#kernel[@]}; j++)); do
+			[ "${kernel[$j]}" = 0 ] || { next=$(echo $commits | awk -v n=$j '{ print $n }'); break; }
+		done
+		files=$( { [ $i = 0 ] || "$TOP/harness/w1.sh" files "$c"
+			   [ -z "$next" ] || "$TOP/harness/w1.sh" files "$next"; } | sort -u)
+		"$TOP/harness/w1.sh" collect fast "$dir/w1-$i.txt" $files 2>>"$dir/w1.err" || true
+		if [ $i -gt 0 ]; then
+			"$TOP/harness/w1.sh" compare "$dir/w1-$((i - 1)).txt" "$dir/w1-$i.txt" "$c" \
+				2>>"$dir/w1.err" | tee -a "$res" || true
+		fi
 	fi
-	# W=1: the objects this patch and the next one change, built here;
-	# patch i is judged by its objects' warnings at i against i - 1.
-	next=$(echo $commits | awk -v n=$((i + 1)) '{ print $n }')
-	files=$( { [ $i = 0 ] || "$TOP/harness/w1.sh" files "$c"
-		   [ -z "$next" ] || "$TOP/harness/w1.sh" files "$next"; } | sort -u)
-	"$TOP/harness/w1.sh" collect fast "$dir/w1-$i.txt" $files 2>>"$dir/w1.err" || true
-	if [ $i -gt 0 ]; then
-		"$TOP/harness/w1.sh" compare "$dir/w1-$((i - 1)).txt" "$dir/w1-$i.txt" "$c" \
-			2>>"$dir/w1.err" | tee -a "$res" || true
+	# The mm selftest programs the patch changes build at the patch, with
+	# the uapi headers of the kernel as built at it (bisectability of the
+	# selftests; the tip builds them all for its boot below).
+	if [ $i -gt 0 ] && [ "$built_ok" = 1 ]; then
+		if progs=$("$TOP/harness/selftests.sh" --patch "$c" "$dir/selftests-patch" 2>"$dir/selftests-$i.err"); then
+			[ -z "$progs" ] || record 0 "mm selftests build at $what: $progs"
+		else
+			record 1 "mm selftests build at $what: $(tail -1 "$dir/selftests-$i.err")"
+		fi
 	fi
 	if [ $i = 0 ]; then
 		note "[$(elapsed)] boot base with the regression set"
-		if "$TOP/harness/selftests.sh" "$OUT/selftests-base" &&
+		if "$TOP/harness/selftests.sh" --mm-only "$OUT/selftests-base" &&
 		   "$TOP/harness/initramfs.sh" "$OUT/selftests-base" "$OUT/initramfs-base.cpio.gz"; then
 			"$TOP/harness/boot.sh" --config fast --initrd "$OUT/initramfs-base.cpio.gz" \
 				--label base --run "$regression" --retry "$regression" | tap || true

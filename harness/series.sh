@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Helpers shared by tree.sh and export.sh.  Sourced after lib.sh.
+# Helpers shared by tree.sh, export.sh and check.sh.  Sourced after lib.sh.
 
 base_tag() { git -C "$TREE" describe --tags --abbrev=0 --match 'base-*' "$BASE_BRANCH"; }
 
@@ -29,4 +29,20 @@ export_to() {
 		d=$(git -C "$TREE" log -1 --format=%aD "$SERIES_BRANCH")
 		sed -i "0,/^Date: .*/s//Date: $d/" "$dir/0000-cover-letter.patch"
 	fi
+}
+
+# Files the kernel build (make bzImage headers) never reads: the selftests,
+# the documentation and the top-level text files.  Kept to an allow-list of
+# prefixes, not "everything under tools/": objtool, sorttable and other host
+# tools of the build read tools/include, tools/lib, tools/arch, tools/objtool.
+# A Kconfig* file is never on it (the top-level Kconfig sources
+# Documentation/Kconfig).
+NOKERNEL_PATHS='^(Documentation/|tools/testing/selftests/|LICENSES/|MAINTAINERS$|CREDITS$|COPYING$|README$|[.]mailmap$)'
+
+# kernel_files REV: the files REV changes that the kernel build may read
+# (empty if it changes none of them).
+kernel_files() {
+	git -C "$TREE" diff --name-only "$1^" "$1" |
+		awk -v re="$NOKERNEL_PATHS" '{ b = $0; sub(/.*\//, "", b) }
+			!($0 ~ re) || b ~ /^Kconfig/'
 }

@@ -20,8 +20,11 @@ expect_fail() {
 	local name=$1 pat=$2; shift 2
 	local out rc
 	out=$("$@" 2>&1); rc=$?
-	if [ "$rc" != 0 ] && grep -qE -- "$pat" <<<"$out"; then ok "$name"
-	else notok "$name" "exit $rc, expected non-zero and /$pat/; output:" "$(tail -5 <<<"$out")"; fi
+	judge_fail "$name" "$pat" "$rc" "$out"
+}
+judge_fail() { # NAME PATTERN EXIT-STATUS OUTPUT
+	if [ "$3" != 0 ] && grep -qE -- "$2" <<<"$4"; then ok "$1"
+	else notok "$1" "exit $3, expected non-zero and /$2/; output:" "$(tail -5 <<<"$4")"; fi
 }
 expect_pass() {
 	local name=$1 pat=$2; shift 2
@@ -60,18 +63,88 @@ expect_pass "base: a different installed version is said in one line" \
 	'^warning: base is linux-source-6.12 .*, the series was tested on 0.0-test' \
 	env BASE_VERSION_OVERRIDE=0.0-test "$H/base.sh"
 
+# A scratch clone of the tree at the base, for the kconfig and tree tests:
+# shared objects, and only mm/ and the top-level files checked out.
+tree_t=
+if git clone -q --shared --no-checkout --branch base "$TREE" "$scratch/linux" 2>/dev/null &&
+   git -C "$scratch/linux" sparse-checkout set mm 2>/dev/null &&
+   git -C "$scratch/linux" checkout -q base 2>/dev/null; then
+	tree_t=$scratch/linux
+else
+	notok "could not clone $TREE for the kconfig and tree tests"
+fi
+
 # --- kconfig.sh ---------------------------------------------------------------
-mkdir -p "$scratch/kconfig"
+mkdir -p "$scratch/kconfig" "$scratch/kc/build-fast"
 cp "$TOP"/kconfig/*.config "$scratch/kconfig/"
+# The .config is made again only when something it is made from changed.
+# A .config recorded as made (and verified) from the scratch tree's base:
+kc() { env KCONFIG_DIR="$scratch/kconfig" BUILD_ROOT="$scratch/kc" TREE="$tree_t" "$H/kconfig.sh" "$@"; }
+if [ -n "$tree_t" ]; then
+	echo "# CONFIG_HARNESS_TEST is not set" > "$scratch/kc/build-fast/.config"
+	echo "$(kc --key fast) $(sha1sum < "$scratch/kc/build-fast/.config" | cut -d' ' -f1)" \
+		> "$scratch/kc/build-fast/.config.key"
+	cp -p "$scratch/kc/build-fast/.config" "$scratch/kc/config.before"
+	out=$(kc fast 2>&1); rc=$?
+	if [ "$rc" = 0 ] && grep -q '^==> config fast: unchanged' <<<"$out" &&
+	   cmp -s "$scratch/kc/build-fast/.config" "$scratch/kc/config.before" &&
+	   ! [ "$scratch/kc/build-fast/.config" -nt "$scratch/kc/config.before" ]; then
+		ok "kconfig: an unchanged config is not made again"
+	else
+		notok "kconfig: an unchanged config was made again" "exit $rc; output:" "$(tail -3 <<<"$out")"
+	fi
+	stale() { # NAME: kconfig.sh --status must say "stale" now
+		local st
+		st=$(kc --status fast 2>/dev/null)
+		if [ "$st" = stale ]; then ok "kconfig: $1 makes the config again"
+		else notok "kconfig: $1 does not make the config again" "status: $st"; fi
+	}
+	fresh() { # NAME: ... and "unchanged" again once it is undone
+		local st
+		st=$(kc --status fast 2>/dev/null)
+		if [ "$st" = unchanged ]; then ok "kconfig: $1"
+		else notok "kconfig: $1" "status: $st"; fi
+	}
+	echo "# a comment" >> "$scratch/kconfig/fast.config"
+	stale "a changed fragment"
+	cp "$TOP/kconfig/fast.config" "$scratch/kconfig/fast.config"
+	fresh "the fragment restored, the config is unchanged"
+	git -C "$tree_t" checkout -q --detach base
+	echo "config HARNESS_TEST_OPTION" >> "$tree_t/mm/Kconfig"
+	echo "	bool" >> "$tree_t/mm/Kconfig"
+	stale "an uncommitted edit of mm/Kconfig"
+	git -C "$tree_t" add -f mm/Kconfig
+	stale "a staged edit of mm/Kconfig"
+	if git -C "$tree_t" -c user.name=T -c user.email=t@example.invalid commit -q -m "mm: a Kconfig option" &&
+	   git -C "$tree_t" diff --quiet HEAD; then
+		stale "a commit that changes mm/Kconfig"
+	else
+		notok "kconfig: could not commit a Kconfig change in the scratch tree"
+	fi
+	git -C "$tree_t" checkout -q base
+	fresh "back at the commit it was made at, the config is unchanged"
+	echo "CONFIG_HARNESS_TEST=y" >> "$scratch/kc/build-fast/.config"
+	stale "a .config changed by hand"
+fi
+# An impossible option.  The build directory holds a config recorded as made
+# from the fragments without it: the changed fragment must make it again.
 echo "CONFIG_NO_SUCH_OPTION_FOR_HARNESS_TEST=y" >> "$scratch/kconfig/fast.config"
+mkdir -p "$scratch/build-fast"
+echo "# CONFIG_HARNESS_TEST is not set" > "$scratch/build-fast/.config"
+echo "$(KCONFIG_DIR="$TOP/kconfig" BUILD_ROOT="$scratch" "$H/kconfig.sh" --key fast)" \
+	"$(sha1sum < "$scratch/build-fast/.config" | cut -d' ' -f1)" > "$scratch/build-fast/.config.key"
 expect_fail "kconfig: an option that does not survive olddefconfig fails the build" \
 	'requested CONFIG_NO_SUCH_OPTION_FOR_HARNESS_TEST=y, got: CONFIG_NO_SUCH_OPTION_FOR_HARNESS_TEST absent' \
 	env KCONFIG_DIR="$scratch/kconfig" BUILD_ROOT="$scratch" "$H/kconfig.sh" fast
+if [ -e "$scratch/build-fast/.config.key" ]; then
+	notok "kconfig: a config that failed its check is recorded as made"
+else
+	ok "kconfig: a config that failed its check is not recorded as made (made again next time)"
+fi
 
-# --- tree.sh / export.sh on a scratch clone of the tree ------------------------
-if git clone -q --shared --no-checkout --branch base "$TREE" "$scratch/linux" 2>/dev/null &&
-   git -C "$scratch/linux" checkout -q base 2>/dev/null; then
-	export TREE_T=$scratch/linux
+# --- tree.sh / export.sh on the scratch clone of the tree -----------------------
+if [ -n "$tree_t" ]; then
+	export TREE_T=$tree_t
 	mkdir -p "$scratch/p-bad"
 	cat > "$scratch/p-bad/0001-mm-broken.patch" <<'PATCH'
 From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001
@@ -121,8 +194,6 @@ PATCH
 	(cd "$TREE_T" && echo "/* uncommitted */" >> mm/pagewalk.c)
 	expect_fail "export: refuses a tree with uncommitted edits" 'uncommitted edits' \
 		env TREE="$TREE_T" PATCHES="$scratch/p-rt" "$H/export.sh"
-else
-	notok "tree: could not clone $TREE for the tree tests"
 fi
 
 # --- bench.sh / bench/report.py on made-up serial logs -------------------------
@@ -171,6 +242,11 @@ expect_fail "bench: report.py refuses a CSV without results" 'no results' \
 # --- the guest ----------------------------------------------------------------
 if [ "${1:-}" != --no-guest ]; then
 	b="$H/boot.sh --config fast --initrd $OUT/initramfs.cpio.gz"
+	# The host-side timeout test waits 30 s, its guest idle after the
+	# first test: it boots while the others run.
+	$b --label st-host --scale 1000 --timeout 30 --run selfcheck-pass,selfcheck-hang \
+		>"$scratch/st-host.out" 2>&1 &
+	st_host=$!
 	expect_pass "guest: a passing test passes (control)" \
 		'^ok 2 st-pass: kernel reports # none' $b --label st-pass --run selfcheck-pass
 	expect_fail "guest: a failing test fails the run and is shown" \
@@ -179,9 +255,10 @@ if [ "${1:-}" != --no-guest ]; then
 		'^not ok 1 st-hang: selfcheck-hang # timeout' $b --label st-hang --run selfcheck-hang,selfcheck-pass
 	expect_fail "guest: a kernel WARNING fails the run although the test passed" \
 		'^not ok 2 st-warn: kernel reports .*|#   .*WARNING:' $b --label st-warn --run selfcheck-warn
-	expect_fail "guest: the host-side timeout names the test that was running" \
+	wait "$st_host"; rc=$?
+	judge_fail "guest: the host-side timeout names the test that was running" \
 		'guest did not finish: timeout or crash while running selfcheck-hang' \
-		$b --label st-host --scale 1000 --timeout 30 --run selfcheck-pass,selfcheck-hang
+		"$rc" "$(cat "$scratch/st-host.out")"
 	expect_fail "guest: an unknown test name is refused before booting" \
 		"unknown guest test 'no-such-test'" $b --run no-such-test
 fi
