@@ -4,15 +4,16 @@
 # fragment asks for did not end up with the requested value.
 . "$(dirname "$0")/lib.sh"
 
-name=${1:?usage: kconfig.sh fast|debug|bench}
+name=${1:?usage: kconfig.sh fast|debug|bench|arm64|i386}
 b=$(build_dir "$name")
+use_config_arch "$name"
 frags=$(config_fragments "$name")
 mkdir -p "$b"
 
 # Always regenerate: the tree's Kconfig changes from commit to commit.
 # Kbuild compares the resulting auto.conf, so an unchanged config rebuilds
 # nothing.
-note "config $name: tinyconfig + $(for f in $frags; do basename "$f"; done | xargs)"
+note "config $name ($ARCH): tinyconfig + $(for f in $frags; do basename "$f"; done | xargs)"
 log=$LOGS/kconfig-$name.log
 kmake "$b" tinyconfig >"$log" 2>&1 || die "make tinyconfig failed (see $log)"
 (cd "$TREE" && scripts/kconfig/merge_config.sh -m -O "$b" "$b/.config" $frags) \
