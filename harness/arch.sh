@@ -101,6 +101,10 @@ run_target() { # TARGET
 	"$TOP/harness/boot.sh" --config "$config" ${cpu:+--cpu "$cpu"} --scale "$scale" \
 		--initrd "$initrd" --label "$label" --run "$progs" | tap || true
 	note "arch $t: boot took $(( $(date +%s) - t1 ))s (serial log: $LOGS/boot-$label.log)"
+	# Tests that skipped (a feature this architecture or config lacks):
+	# named, never counted as passed.
+	grep -aE '^(ok [0-9]+ .*# SKIP|# SKIP)' "$LOGS/boot-$label.log" |
+		sed "s/^/#   $t skipped: /" | tee -a "$res" || true
 	# What the guest said about its page tables.
 	grep -aE '^# cpuinfo la57|^\[ *[0-9.]+\] (Memory:|HighMem|LowMem|.*PAE|.*paging)' \
 		"$LOGS/boot-$label.log" | head -5 | sed 's/^/#   /' >&2 || true
