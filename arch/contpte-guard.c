@@ -29,7 +29,11 @@
  * or the faults gave small pages), the folio checks are reported as not ok
  * with -r (the harness's runs, where 64 KiB folios are expected), else the
  * program says so and exits 4 (skip): it never passes without a 64 KiB folio.
- *   -r   require 64 KiB folios
+ *   -r        require 64 KiB folios
+ *   -x data   break on purpose: drop a neighbour of the guards
+ *             (MADV_DONTNEED) after installing them: must fail
+ *   -x guard  break on purpose: remove the guards right after installing
+ *             them: must fail
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -68,7 +72,7 @@ static const char *mthp = "/sys/kernel/mm/transparent_hugepage/hugepages-64kB/en
 static const char *pmdthp = "/sys/kernel/mm/transparent_hugepage/enabled";
 static char old_mthp[64], old_pmd[64];
 static int tests, failed, pagemap_fd = -1, kpf_fd = -1;
-static bool require, no_folio;
+static bool require, no_folio, break_data, break_guard;
 
 static void tap(bool ok, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -405,6 +409,14 @@ static void run_case(const char *what, unsigned int nc, unsigned int fill,
 	}
 
 	madv(what, base + g0 * PAGE, (g1 - g0) * PAGE, MADV_GUARD_INSTALL);
+	if (break_guard)
+		madvise(base + g0 * PAGE, (g1 - g0) * PAGE, MADV_GUARD_REMOVE);
+	if (break_data) {
+		unsigned int n = g1 < np && expect[g1] == 1 ? g1 : g0 > 0 ? g0 - 1 : g1;
+
+		if (n < np && expect[n] == 1)
+			madvise(base + n * PAGE, PAGE, MADV_DONTNEED);
+	}
 	check_pages(what, base, np, guarded, expect, gen);
 	same_folios(what, base, nc, fill & ~touched, pfns);
 
@@ -455,8 +467,18 @@ int main(int argc, char **argv)
 	char buf[256];
 	struct sigaction sa = { .sa_handler = on_segv };
 
-	if (argc > 1 && !strcmp(argv[1], "-r"))
-		require = true;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-r")) {
+			require = true;
+		} else if (!strcmp(argv[i], "-x") && i + 1 < argc) {
+			i++;
+			break_data |= !strcmp(argv[i], "data");
+			break_guard |= !strcmp(argv[i], "guard");
+		} else {
+			fprintf(stderr, "usage: %s [-r] [-x data|guard]\n", argv[0]);
+			return 2;
+		}
+	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	sigaction(SIGSEGV, &sa, NULL);
 	sigaction(SIGBUS, &sa, NULL);
