@@ -14,7 +14,8 @@
 # and liburing-dev are downloaded with apt-get download and unpacked under
 # $OUT/arch/TARGET, never installed), builds the kernel ($OUT/build-TARGET)
 # and the guest programs, boots, and runs the series' tests: pagewalk_test,
-# guard-pages, contpte-guard (and la57-guard on x86_64-la57).  TAP lines go
+# guard-pages, contpte-guard (and la57-guard on x86_64-la57; the stress/
+# programs on arm64).  TAP lines go
 # to $OUT/arch/results.tap; the last line is "N passed, N failed".
 . "$(dirname "$0")/lib.sh"
 
@@ -73,7 +74,8 @@ run_target() { # TARGET
 		"$TOP/harness/deps.sh" gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm
 		fetch_foreign arm64 arm64 busybox-static liburing-dev
 		busybox=$dir/arm64/sysroot/bin/busybox
-		progs=pagewalk_test,guard-pages,contpte-guard ;;
+		# and the guard-page stress programs (stress/: 64-bit only)
+		progs=pagewalk_test,guard-pages,contpte-guard,guard-badinput,guard-failnth,guard-fuzz,guard-stress,guard-selfcheck ;;
 	i386)
 		config=i386 scale=${I386_SCALE:-2}
 		"$TOP/harness/deps.sh" gcc-i686-linux-gnu libc6-dev-i386-cross qemu-system-x86

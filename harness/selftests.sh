@@ -9,7 +9,7 @@
 # gcc-i686-linux-gnu) with that build's uapi headers and the target's
 # liburing from $OUT/arch/ARCH/sysroot (harness/arch.sh fetches it), and
 # only the programs that run there: the mm selftests in $ARCH_PROGS
-# (default: guard-pages pagewalk_test) and arch/.
+# (default: guard-pages pagewalk_test), arch/ and, on arm64, stress/.
 . "$(dirname "$0")/lib.sh"
 
 dest=$(realpath -m "${1:-$OUT/selftests}")
@@ -25,7 +25,9 @@ arm64) cross=aarch64-linux-gnu- triplet=aarch64-linux-gnu march=arm64 ;;
 i386)  cross=i686-linux-gnu- triplet=i386-linux-gnu march=i386 ;;
 esac
 if [ -n "$cross" ]; then
+	# stress/ assumes 64-bit words in pointers: arm64 only
 	cc=${cross}gcc dirs=arch
+	[ "$config" = arm64 ] && dirs="stress arch"
 	command -v "$cc" >/dev/null || die "$cc missing (harness/arch.sh $config installs it)"
 	sysroot=$OUT/arch/$config/sysroot
 	progs=${ARCH_PROGS:-guard-pages pagewalk_test}
