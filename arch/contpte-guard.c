@@ -69,6 +69,8 @@
 #define KPF_TAIL	(1ULL << 16)
 
 static const char *mthp = "/sys/kernel/mm/transparent_hugepage/hugepages-64kB/enabled";
+static const char *mthp_faults =
+	"/sys/kernel/mm/transparent_hugepage/hugepages-64kB/stats/anon_fault_alloc";
 static const char *pmdthp = "/sys/kernel/mm/transparent_hugepage/enabled";
 static char old_mthp[64], old_pmd[64];
 static int tests, failed, pagemap_fd = -1, kpf_fd = -1;
@@ -465,6 +467,7 @@ static void run_case(const char *what, unsigned int nc, unsigned int fill,
 int main(int argc, char **argv)
 {
 	char buf[256];
+	long faults0 = 0;
 	struct sigaction sa = { .sa_handler = on_segv };
 
 	for (int i = 1; i < argc; i++) {
@@ -515,6 +518,8 @@ int main(int argc, char **argv)
 	diag("hugepages-64kB: %s -> always, PMD-size THP: %s -> never", old_mthp,
 	     old_pmd[0] ? old_pmd : "-");
 
+	if (read_file(mthp_faults, buf, sizeof(buf)) > 0)
+		faults0 = atol(buf);
 	/* chunk k covers pages [16k, 16k + 16) */
 	run_case("inside a folio", 3, 0x7, 16 + 5, 16 + 6, false);
 	run_case("first page of a folio", 3, 0x7, 16, 17, false);
@@ -527,6 +532,9 @@ int main(int argc, char **argv)
 	run_case("half a folio, forked", 3, 0x7, 24, 32, true);
 	run_case("over every folio", 3, 0x7, 0, 48, false);
 
+	if (read_file(mthp_faults, buf, sizeof(buf)) > 0)
+		diag("64 KiB folios allocated at fault (hugepages-64kB anon_fault_alloc): %ld",
+		     atol(buf) - faults0);
 	printf("1..%d\n", tests);
 	if (no_folio && !require && !failed) {
 		diag("no 64 KiB folio was allocated: reported as skipped, not passed");
