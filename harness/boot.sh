@@ -2,14 +2,17 @@
 # boot.sh [options]: boot a built kernel with an initramfs under QEMU (TCG),
 # run guest tests, parse the serial log (parse.py).  Exit status: 0 only if
 # every test passed, nothing hung and dmesg is clean.
-#   --config NAME     kernel build to boot (fast|debug; default fast)
+#   --config NAME     kernel build to boot (fast|debug|bench|arm64|i386;
+#                     default fast); arm64 boots qemu-system-aarch64's virt
+#                     machine, i386 qemu-system-i386
 #   --initrd FILE     initramfs (default $OUT/initramfs.cpio.gz)
 #   --run A,B,C       guest tests to run (names from suites/*.list)
 #   --label TEXT      prefix of the TAP lines (default: the config name)
 #   --timeout SECS    host-side limit for the whole boot (default: the sum
 #                     of the tests' own timeouts times --scale, plus 120)
 #   --scale N         multiply per-test timeouts (slow debug kernels)
-#   --cpu MODEL       QEMU -cpu (default qemu64: 4-level paging; max: la57)
+#   --cpu MODEL       QEMU -cpu (default qemu64: 4-level paging; max: la57;
+#                     arm64: max,pauth-impdef=on; i386: qemu32)
 #   --shell           interactive: run the tests, then a shell on the console
 #   --append ARGS     extra kernel command line
 #   --retry NAMES     tests among NAMES (the existing mm selftests of the
@@ -19,7 +22,7 @@
 #                     and shows the first run's failure
 . "$(dirname "$0")/lib.sh"
 
-config=fast initrd=$OUT/initramfs.cpio.gz run= label= timeout= scale=1 cpu=qemu64 shell= append= retry=
+config=fast initrd=$OUT/initramfs.cpio.gz run= label= timeout= scale=1 cpu= shell= append= retry=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--config) config=$2; shift ;;
@@ -37,10 +40,26 @@ while [ $# -gt 0 ]; do
 	shift
 done
 label=${label:-$config}
-kernel=$(build_dir "$config")/arch/x86/boot/bzImage
+kernel=$(kernel_image "$config")
 [ -f "$kernel" ] || die "no kernel at $kernel: run harness/build.sh $config"
 [ -f "$initrd" ] || die "no initramfs at $initrd: run harness/initramfs.sh"
-command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing: apt-get install qemu-system-x86"
+case "$(config_arch "$config")" in
+arm64)
+	qemu_bin=qemu-system-aarch64 qemu_pkg=qemu-system-arm console=ttyAMA0
+	# pauth-impdef: QEMU's own pointer-authentication hash, much cheaper
+	# under TCG than the architected QARMA one
+	cpu=${cpu:-max,pauth-impdef=on}
+	machine=(-machine virt -accel tcg,thread=multi -m 2G) ;;
+i386)
+	qemu_bin=qemu-system-i386 qemu_pkg=qemu-system-x86 console=ttyS0
+	cpu=${cpu:-qemu32}
+	machine=(-machine pc -accel tcg,thread=multi -m 2G) ;;
+*)
+	qemu_bin=qemu-system-x86_64 qemu_pkg=qemu-system-x86 console=ttyS0
+	cpu=${cpu:-qemu64}
+	machine=(-machine pc -accel tcg,thread=multi -m 4G) ;;
+esac
+command -v "$qemu_bin" >/dev/null || die "$qemu_bin missing: apt-get install $qemu_pkg"
 
 # Check the names before booting, and size the host timeout from them.
 sum=0
@@ -53,10 +72,10 @@ timeout=${timeout:-$((sum * scale + 120))}
 
 # no_timer_check: on a loaded host the IO-APIC timer check at boot can take
 # too long under TCG and panic ("IO-APIC + timer doesn't work!").
-cmdline="console=ttyS0 panic=-1 oops=panic loglevel=4 no_timer_check guest.run=$run guest.scale=$scale"
+cmdline="console=$console panic=-1 oops=panic loglevel=4 no_timer_check guest.run=$run guest.scale=$scale"
 [ -n "$shell" ] && cmdline="$cmdline guest.shell=1"
 cmdline="$cmdline $append"
-qemu=(qemu-system-x86_64 -machine pc -accel tcg,thread=multi -cpu "$cpu" -smp 2 -m 4G
+qemu=("$qemu_bin" "${machine[@]}" -cpu "$cpu" -smp 2
       -kernel "$kernel" -initrd "$initrd" -append "$cmdline" -no-reboot)
 
 if [ -n "$shell" ]; then

@@ -10,9 +10,11 @@
 #      is not built again, the mm selftest programs it changes are built
 #      at it instead; the base is booted with the regression set
 #      (reference counts)
-#   4. the tip booted (fast config) with the regression set, the series'
-#      own tests and the guard-page stress programs (suites/stress.list);
-#      the regression counts must equal the base's
+#   4. the tip booted (fast config, QEMU -cpu max: 5-level paging) with the
+#      regression set, the series' own tests, the guard-page stress
+#      programs (suites/stress.list) and contpte-guard and la57-guard
+#      (suites/arch.list); the regression counts must equal the base's
+#      (booted on qemu64: 4-level paging)
 #   5. the harness's own tests (tests/run.sh), with the tip's fast kernel
 #   6. the tip built with the debug config and booted with the debug suite
 #      and the -debug stress programs (kmemleak=off), then again with
@@ -149,8 +151,12 @@ tree_git checkout -q "$SERIES_BRANCH"
 note "[$(elapsed)] boot tip (fast config)"
 "$TOP/harness/selftests.sh" "$OUT/selftests"
 "$TOP/harness/initramfs.sh" "$OUT/selftests" "$OUT/initramfs.cpio.gz"
-"$TOP/harness/boot.sh" --config fast --label fast --retry "$regression" \
-	--run "$regression${own:+,$own}${stress_fast:+,$stress_fast}" | tap || true
+# -cpu max: LA57, so this kernel (CONFIG_X86_5LEVEL) runs 5-level paging,
+# which la57-guard asserts from inside the guest (the base and the debug
+# kernel boot on qemu64: 4-level).  contpte-guard: guards next to and
+# inside 64 KiB folios.
+"$TOP/harness/boot.sh" --config fast --cpu max --label fast --retry "$regression" \
+	--run "$regression${own:+,$own}${stress_fast:+,$stress_fast},contpte-guard,la57-guard" | tap || true
 python3 "$TOP/harness/compare.py" "$LOGS/boot-base.json" "$LOGS/boot-fast.json" "$regression" | tap || true
 
 note "[$(elapsed)] harness self-tests (bad inputs must fail loudly)"

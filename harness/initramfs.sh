@@ -2,22 +2,26 @@
 # initramfs.sh SELFTESTS_DIR OUT.cpio.gz: the guest's root file system:
 # Debian's busybox-static (and bash-static for scripts that need bash), our
 # /init, the test definitions (suites/*.list) and the statically built
-# test programs.
+# test programs.  For another architecture (harness/arch.sh): BUSYBOX=PATH
+# (the target's busybox-static), BASH_STATIC= (none: the guest's /init and the
+# mm selftests need only busybox's sh).
 . "$(dirname "$0")/lib.sh"
 
 st=${1:?usage: initramfs.sh SELFTESTS_DIR OUT.cpio.gz}
 out=${2:?usage: initramfs.sh SELFTESTS_DIR OUT.cpio.gz}
-[ -x /bin/busybox ] || die "/bin/busybox missing: apt-get install busybox-static"
-[ -x /bin/bash-static ] || die "/bin/bash-static missing: apt-get install bash-static"
-file -L /bin/busybox 2>/dev/null | grep -q 'statically linked' ||
-	die "/bin/busybox is not static: apt-get install busybox-static"
+busybox=${BUSYBOX:-/bin/busybox}
+bash=${BASH_STATIC-/bin/bash-static}
+[ -x "$busybox" ] || die "$busybox missing: apt-get install busybox-static"
+[ -z "$bash" ] || [ -x "$bash" ] || die "$bash missing: apt-get install bash-static"
+file -L "$busybox" 2>/dev/null | grep -q 'statically linked' ||
+	die "$busybox is not static: apt-get install busybox-static"
 
 root=$(mktemp -d "$OUT/initramfs.XXXXXX")
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,root,selftests}
-cp /bin/busybox "$root/bin/busybox"
+cp "$busybox" "$root/bin/busybox"
 ln -s busybox "$root/bin/sh"
-cp /bin/bash-static "$root/bin/bash"
+[ -z "$bash" ] || cp "$bash" "$root/bin/bash"
 cp "$TOP/guest/init" "$root/init"
 cp -r "$TOP/guest/harness" "$root/selftests/harness"
 [ -d "$st" ] && cp -r "$st"/. "$root/selftests/"

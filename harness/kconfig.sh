@@ -9,8 +9,9 @@
 
 mode=
 case "${1:-}" in --key|--status) mode=$1; shift ;; esac
-name=${1:?usage: kconfig.sh [--key|--status] fast|debug|bench}
+name=${1:?usage: kconfig.sh [--key|--status] fast|debug|bench|arm64|i386}
 b=$(build_dir "$name")
+use_config_arch "$name"
 frags=$(config_fragments "$name")
 
 # Regenerate only when something the .config is made from changed: the
@@ -29,8 +30,8 @@ kpaths=(':(glob)**/Kconfig*' scripts/kconfig 'scripts/*.sh' kernel/configs "arch
 config_key() {
 	{
 		echo "ARCH=$ARCH"
-		gcc --version 2>&1 | head -1
-		ld --version 2>&1 | head -1
+		"${CROSS_COMPILE:-}gcc" --version 2>&1 | head -1
+		"${CROSS_COMPILE:-}ld" --version 2>&1 | head -1
 		sha1sum < "$0"
 		for f in $frags; do echo "fragment $(basename "$f")"; cat "$f"; done
 		git -C "$TREE" ls-files -s -- "${kpaths[@]}"
@@ -50,7 +51,7 @@ fi
 mkdir -p "$b"
 rm -f "$stamp"
 
-note "config $name: tinyconfig + $(for f in $frags; do basename "$f"; done | xargs)"
+note "config $name ($ARCH): tinyconfig + $(for f in $frags; do basename "$f"; done | xargs)"
 log=$LOGS/kconfig-$name.log
 kmake "$b" tinyconfig >"$log" 2>&1 || die "make tinyconfig failed (see $log)"
 (cd "$TREE" && scripts/kconfig/merge_config.sh -m -O "$b" "$b/.config" $frags) \

@@ -50,13 +50,46 @@ config_fragments() {
 	fast)  echo "$KCONFIG_DIR/fast.config $KCONFIG_DIR/series.config" ;;
 	debug) echo "$KCONFIG_DIR/fast.config $KCONFIG_DIR/series.config $KCONFIG_DIR/debug.config" ;;
 	bench) echo "$KCONFIG_DIR/fast.config $KCONFIG_DIR/series.config $KCONFIG_DIR/bench.config" ;;
-	*) die "unknown kernel config '$1' (known: fast, debug, bench)" ;;
+	arm64) echo "$KCONFIG_DIR/arm64.config $KCONFIG_DIR/series.config" ;;
+	i386)  echo "$KCONFIG_DIR/i386.config $KCONFIG_DIR/series.config" ;;
+	*) die "unknown kernel config '$1' (known: fast, debug, bench, arm64, i386)" ;;
 	esac
+}
+
+# The kernel architecture of a config name, and the cross compiler's prefix
+# (Debian's gcc-aarch64-linux-gnu; i386 is built by the host's x86_64 gcc,
+# which makes 32-bit kernels without multilib).
+config_arch() {
+	case "$1" in
+	arm64) echo arm64 ;;
+	i386)  echo i386 ;;
+	*)     echo x86_64 ;;
+	esac
+}
+cross_prefix() {
+	case "$1" in
+	arm64) echo aarch64-linux-gnu- ;;
+	*)     echo ;;
+	esac
+}
+# The kernel image a build of config NAME boots.
+kernel_image() {
+	case "$(config_arch "$1")" in
+	arm64) echo "$(build_dir "$1")/arch/arm64/boot/Image" ;;
+	*)     echo "$(build_dir "$1")/arch/x86/boot/bzImage" ;;
+	esac
+}
+# For kmake: ARCH and CROSS_COMPILE of config NAME.
+use_config_arch() {
+	ARCH=$(config_arch "$1")
+	CROSS_COMPILE=$(cross_prefix "$1")
+	export ARCH CROSS_COMPILE
 }
 
 kmake() {
 	local b=$1; shift
-	local cc=gcc
-	command -v ccache >/dev/null && cc="ccache gcc"
-	make -C "$TREE" O="$b" ARCH="$ARCH" CC="$cc" -j"$JOBS" "$@"
+	local cc=${CROSS_COMPILE:-}gcc
+	command -v ccache >/dev/null && cc="ccache $cc"
+	make -C "$TREE" O="$b" ARCH="$ARCH" ${CROSS_COMPILE:+CROSS_COMPILE="$CROSS_COMPILE"} \
+		CC="$cc" -j"$JOBS" "$@"
 }

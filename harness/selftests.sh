@@ -1,21 +1,26 @@
 #!/usr/bin/env bash
-# selftests.sh [OUTDIR]: build, statically, the programs the guest runs:
-# the mm selftests named in suites/*.list, from the kernel tree's own
-# tools/testing/selftests/mm, and every program of the repository's bench/
-# and stress/ (one .c file each, plus the shared .h files there), all with
-# the uapi headers of the fast build.
+# selftests.sh [--mm-only] [OUTDIR [CONFIG]]: build, statically, the programs
+# the guest runs: the mm selftests named in suites/*.list, from the kernel
+# tree's own tools/testing/selftests/mm, and every program of the
+# repository's bench/, stress/ and arch/ (one .c file each, plus the shared
+# .h files there), all with the uapi headers of the fast build.
 #   --mm-only    only the mm selftests (all the base's boot runs)
-# selftests.sh --patch REV OUTDIR: build, the same way, only the mm selftest
-# programs REV changes (the checked-out tree must be REV): a program whose
-# .c file REV changes, or, if REV changes a source or header the programs
-# share (vm_util.c, vm_util.h, ...), every mm program of suites/*.list.
-# Prints the names built, one line; nothing if REV changes no program.
+#
+# With CONFIG arm64 or i386: cross-built (Debian's gcc-aarch64-linux-gnu,
+# gcc-i686-linux-gnu) with that build's uapi headers and the target's
+# liburing from $OUT/arch/ARCH/sysroot (harness/arch.sh fetches it), and
+# only the programs that run there: the mm selftests in $ARCH_PROGS
+# (default: guard-pages pagewalk_test), arch/ and, on arm64, stress/.
+#
+# selftests.sh --patch REV OUTDIR: build, the same way (fast headers), only
+# the mm selftest programs REV changes (the checked-out tree must be REV): a
+# program whose .c file REV changes, or, if REV changes a source or header
+# the programs share (vm_util.c, vm_util.h, ...), every mm program of
+# suites/*.list.  Prints the names built, one line; nothing if REV changes
+# no program.
 . "$(dirname "$0")/lib.sh"
 
 mm=$TREE/tools/testing/selftests/mm
-hdrs=$(build_dir fast)/usr/include
-log=$LOGS/selftests.log
-[ -f "$hdrs/linux/mman.h" ] || die "no uapi headers in $hdrs: build the fast kernel first (harness/build.sh fast)"
 
 # The mm selftests of suites/*.list that exist in this revision of the tree
 # (the guard-page selftest does not exist on the pristine base).
@@ -28,26 +33,65 @@ suite_programs() {
 	return 0
 }
 
+mode=
+case "${1:-}" in --patch|--mm-only) mode=$1; shift ;; esac
+if [ "$mode" = --patch ]; then
+	rev=${1:?usage: selftests.sh --patch REV OUTDIR}
+	dest=$(realpath -m "${2:?usage: selftests.sh --patch REV OUTDIR}")
+	config=fast
+else
+	dest=$(realpath -m "${1:-$OUT/selftests}")
+	config=${2:-fast}
+fi
+case "$config" in fast|debug|bench) hconfig=fast ;; *) hconfig=$config ;; esac
+hdrs=$(build_dir "$hconfig")/usr/include
+[ -f "$hdrs/linux/mman.h" ] || die "no uapi headers in $hdrs: build the $hconfig kernel first (harness/build.sh $hconfig)"
+
+cc=gcc cross='' dirs="bench stress arch" extra_inc='' extra_ld=''
+case "$config" in
+arm64) cross=aarch64-linux-gnu- triplet=aarch64-linux-gnu march=arm64 ;;
+i386)  cross=i686-linux-gnu- triplet=i386-linux-gnu march=i386 ;;
+esac
+if [ -n "$cross" ]; then
+	# stress/ assumes 64-bit words in pointers: arm64 only
+	cc=${cross}gcc dirs=arch
+	[ "$config" = arm64 ] && dirs="stress arch"
+	command -v "$cc" >/dev/null || die "$cc missing (harness/arch.sh $config installs it)"
+	sysroot=$OUT/arch/$config/sysroot
+	# The mm Makefile probes liburing with the host compiler into files in
+	# the source directory: write them for the target instead (and remove
+	# them afterwards, so that the next host build probes again).
+	if [ -f "$sysroot/usr/include/liburing.h" ]; then
+		extra_inc="-isystem $sysroot/usr/include" extra_ld="-L$sysroot/usr/lib/$triplet"
+		echo "#define LOCAL_CONFIG_HAVE_LIBURING 1" > "$mm/local_config.h"
+		echo "IOURING_EXTRA_LIBS = -luring" > "$mm/local_config.mk"
+	else
+		echo "// No liburing support found" > "$mm/local_config.h"
+		printf '# No liburing\nIOURING_EXTRA_LIBS =\n' > "$mm/local_config.mk"
+	fi
+	trap 'rm -f "$mm/local_config.h" "$mm/local_config.mk"' EXIT
+fi
+log=$LOGS/selftests${cross:+-$config}.log
+
 build_mm() { # DEST PROGRAM...
 	local dest=$1; shift
 	mkdir -p "$dest/mm"
-	make -C "$mm" -j"$JOBS" OUTPUT="$dest/mm" KHDR_INCLUDES="-isystem $hdrs" \
-		LDFLAGS=-static "${@/#/$dest/mm/}" >"$log" 2>&1 || {
+	make -C "$mm" -j"$JOBS" OUTPUT="$dest/mm" ${cross:+ARCH=$march CROSS_COMPILE=$cross CC=$cc} \
+		KHDR_INCLUDES="-isystem $hdrs $extra_inc" LDFLAGS="-static $extra_ld" \
+		"${@/#/$dest/mm/}" >"$log" 2>&1 || {
 		grep -E 'error|Error' "$log" | head -20 >&2
 		die "selftest build failed (log: $log)"
 	}
 }
 
-if [ "${1:-}" = --patch ]; then
-	rev=${2:?usage: selftests.sh --patch REV OUTDIR}
-	dest=$(realpath -m "${3:?usage: selftests.sh --patch REV OUTDIR}")
+if [ "$mode" = --patch ]; then
 	changed=$(git -C "$TREE" diff --name-only "$rev^" "$rev" -- tools/testing/selftests/mm |
 		sed 's|^tools/testing/selftests/mm/||' | grep -vE '/' || true)
 	[ -n "$changed" ] || exit 0
 	# The Makefile's own list of programs.
-	all=$(make -s --no-print-directory -C "$mm" -f Makefile -f - print-programs 2>/dev/null <<'EOF'
+	all=$(make -s --no-print-directory -C "$mm" -f Makefile -f - print-programs 2>/dev/null <<'MK'
 print-programs: ; @echo $(notdir $(TEST_GEN_PROGS) $(TEST_GEN_FILES))
-EOF
+MK
 	) || die "cannot list the programs of $mm/Makefile"
 	progs='' shared=''
 	for f in $changed; do
@@ -69,22 +113,27 @@ EOF
 	exit 0
 fi
 
-mm_only=
-[ "${1:-}" = --mm-only ] && { mm_only=1; shift; }
-dest=$(realpath -m "${1:-$OUT/selftests}")
-targets=$(suite_programs | xargs)
-note "selftests: $(echo $targets | wc -w) programs -> $dest/mm"
+if [ -n "$cross" ]; then
+	targets=
+	for p in ${ARCH_PROGS:-guard-pages pagewalk_test}; do
+		[ -f "$mm/$p.c" ] && targets="$targets $p"
+	done
+else
+	targets=$(suite_programs | xargs)
+fi
+note "selftests${cross:+ ($config)}: $(echo $targets | wc -w) programs -> $dest/mm"
+: > "$log"
 # shellcheck disable=SC2086
 build_mm "$dest" $targets
-[ -z "$mm_only" ] || exit 0
+[ "$mode" != --mm-only ] || exit 0
 
-# The repository's own guest programs: OUTDIR/bench/NAME, OUTDIR/stress/NAME.
-for d in bench stress; do
+# The repository's own guest programs: OUTDIR/DIR/NAME.
+for d in $dirs; do
 	ls "$TOP/$d"/*.c >/dev/null 2>&1 || continue
 	mkdir -p "$dest/$d"
 	for src in "$TOP/$d"/*.c; do
 		prog=$dest/$d/$(basename "$src" .c)
-		gcc -static -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -isystem "$hdrs" \
+		$cc -static -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -isystem "$hdrs" \
 			-I "$TOP/$d" -o "$prog" "$src" -lpthread -lm >>"$log" 2>&1 || {
 			grep -E 'error' "$log" | head -20 >&2
 			die "build of $d/$(basename "$src") failed (log: $log)"
