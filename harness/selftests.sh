@@ -57,7 +57,11 @@ mkdir -p "$dest/mm"
 log=$LOGS/selftests${cross:+-$config}.log
 note "selftests${cross:+ ($config)}: $(echo $targets | wc -w) programs -> $dest/mm"
 : > "$log"
+# 32-bit: a 64-bit off_t, so that pread() of /proc/self/mem reaches
+# addresses above 2 GiB (guard-pages' proc_mem)
+lfs=; [ "$config" = i386 ] && lfs=-D_FILE_OFFSET_BITS=64
 make -C "$mm" -j"$JOBS" OUTPUT="$dest/mm" ${cross:+ARCH=$march CROSS_COMPILE=$cross CC=$cc} \
+	${lfs:+EXTRA_CFLAGS=$lfs} \
 	KHDR_INCLUDES="-isystem $hdrs $extra_inc" LDFLAGS="-static $extra_ld" $targets >"$log" 2>&1 || {
 	grep -E 'error|Error' "$log" | head -20 >&2
 	die "selftest build failed (log: $log)"
