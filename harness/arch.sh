@@ -15,8 +15,8 @@
 # $OUT/arch/TARGET, never installed), builds the kernel ($OUT/build-TARGET)
 # and the guest programs, boots, and runs the series' tests: pagewalk_test,
 # guard-pages, contpte-guard (and la57-guard on x86_64-la57; the stress/
-# programs on arm64).  TAP lines go
-# to $OUT/arch/results.tap; the last line is "N passed, N failed".
+# programs on arm64).  TAP lines go to $OUT/arch/results-TARGETS.tap; the
+# last line is "N passed, N failed".
 . "$(dirname "$0")/lib.sh"
 
 targets=()
@@ -31,7 +31,8 @@ done
 
 dir=$OUT/arch
 mkdir -p "$dir"
-res=$dir/results.tap
+# one file per set of targets, so that two runs do not mix their counts
+res=$dir/results-$(IFS=-; echo "${targets[*]}").tap
 : > "$res"
 record() { if [ "$1" = 0 ]; then echo "ok - $2"; else echo "not ok - $2"; fi | tee -a "$res"; }
 tap() { sed -E -n 's/^(not ok|ok) [0-9]+ /\1 - /p; /^#   /p' | tee -a "$res"; }

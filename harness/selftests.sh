@@ -72,11 +72,15 @@ if [ -n "$cross" ]; then
 	trap 'rm -f "$mm/local_config.h" "$mm/local_config.mk"' EXIT
 fi
 log=$LOGS/selftests${cross:+-$config}.log
+# 32-bit: a 64-bit off_t, so that pread() of /proc/self/mem reaches
+# addresses above 2 GiB (guard-pages' proc_mem)
+lfs=''; [ "$config" = i386 ] && lfs=-D_FILE_OFFSET_BITS=64
 
 build_mm() { # DEST PROGRAM...
 	local dest=$1; shift
 	mkdir -p "$dest/mm"
 	make -C "$mm" -j"$JOBS" OUTPUT="$dest/mm" ${cross:+ARCH=$march CROSS_COMPILE=$cross CC=$cc} \
+		${lfs:+EXTRA_CFLAGS=$lfs} \
 		KHDR_INCLUDES="-isystem $hdrs $extra_inc" LDFLAGS="-static $extra_ld" \
 		"${@/#/$dest/mm/}" >"$log" 2>&1 || {
 		grep -E 'error|Error' "$log" | head -20 >&2
