@@ -5,8 +5,8 @@
 #   2. scripts/checkpatch.pl --strict on every patch; kernel-doc of every
 #      touched file and the mm htmldocs (docs.sh)
 #   3. a fast-config build at the base and at every patch (bisectability),
-#      and W=1 builds of the objects each patch changes, which must add no
-#      warning (w1.sh); a patch that changes no file the kernel build reads
+#      and W=1 compiles of the C files each patch changes, which must add
+#      no warning (w1.sh); a patch that changes no file the kernel build reads
 #      is not built again, the mm selftest programs it changes are built
 #      at it instead; the base is booted with the regression set
 #      (reference counts)
@@ -109,9 +109,9 @@ for c in $(git -C "$TREE" rev-parse "$BASE_BRANCH") $commits; do
 		else
 			record 1 "build (fast config) at $what: $(tail -1 "$dir/build-$i.err")"; built_ok=0
 		fi
-		# W=1: the objects this patch and the next one that changes
-		# the kernel change, built here; patch i is judged by its
-		# objects' warnings at i against i - 1.
+		# W=1: the C files this patch and the next one that changes
+		# the kernel change, compiled here; patch i is judged by its
+		# files' warnings at i against i - 1.
 		next=
 		for ((j = i + 1; j < ${#kernel[@]}; j++)); do
 			[ "${kernel[$j]}" = 0 ] || { next=$(echo $commits | awk -v n=$j '{ print $n }'); break; }
