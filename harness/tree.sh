@@ -38,7 +38,11 @@ tree_git checkout -q -f -B "$SERIES_BRANCH" "$BASE_BRANCH"
 git -C "$TREE" config --unset "branch.$SERIES_BRANCH.description" || true
 cover=$PATCHES/0000-cover-letter.patch
 if [ -f "$cover" ]; then
-	desc=$(awk '/^Subject: /{ s = $0; sub(/^Subject: (\[[^]]*\] )?/, "", s); print s; print ""; next }
+	# A long subject is folded over several header lines (RFC 5322):
+	# unfold it, or export would cut the subject at its first line.
+	desc=$(awk '!hdr_done && subj && /^[ \t]/ { t = $0; sub(/^[ \t]+/, "", t); s = s " " t; next }
+		    !hdr_done && subj { print s; print ""; subj = 0 }
+		    !hdr_done && /^Subject: / { s = $0; sub(/^Subject: (\[[^]]*\] )?/, "", s); subj = 1; next }
 		    body && /^.*\([0-9]+\):$/ { exit }  # shortlog starts: the text is over
 		    hdr_done { body = 1; print; next }
 		    /^$/ { hdr_done = 1 }' "$cover")

@@ -170,15 +170,19 @@ PATCH
 		env TREE="$TREE_T" PATCHES="$scratch/p-bad" "$H/tree.sh"
 
 	# Round trip: a commit exported, re-applied and exported again is
-	# byte-identical; unexported work is not thrown away.
+	# byte-identical (the cover letter's subject folded over two header
+	# lines included); unexported work is not thrown away.
 	mkdir -p "$scratch/p-rt"
 	(cd "$TREE_T" && git checkout -q -B series base &&
 	 echo "/* harness round-trip test */" >> mm/pagewalk.c &&
 	 git -c user.name=T -c user.email=t@example.invalid commit -q -s -a -m "mm: round trip" &&
-	 git config branch.series.description "$(printf 'Round trip\n\nA cover letter.')") &&
+	 git config branch.series.description "$(printf 'Round trip of a cover letter whose subject is long enough to be folded\n\nA cover letter.')") &&
 	env TREE="$TREE_T" PATCHES="$scratch/p-rt" "$H/export.sh" 2>/dev/null
 	cp -r "$scratch/p-rt" "$scratch/p-rt1"
-	env TREE="$TREE_T" PATCHES="$scratch/p-rt" "$H/tree.sh" --force >/dev/null 2>&1 &&
+	# From scratch (an up-to-date branch would be kept as it is): the
+	# branch and its description are made again from patches/ alone.
+	git -C "$TREE_T" checkout -q base && git -C "$TREE_T" branch -q -D series &&
+	env TREE="$TREE_T" PATCHES="$scratch/p-rt" "$H/tree.sh" >/dev/null 2>&1 &&
 	env TREE="$TREE_T" PATCHES="$scratch/p-rt" "$H/export.sh" 2>/dev/null
 	if [ -f "$scratch/p-rt1/0001-mm-round-trip.patch" ] && [ -f "$scratch/p-rt1/0000-cover-letter.patch" ] &&
 	   diff -r "$scratch/p-rt1" "$scratch/p-rt" >/dev/null; then
