@@ -1,15 +1,23 @@
 #!/usr/bin/env bash
 # base.sh: make sure $TREE holds the pristine base as the first commit of a
-# git repository (branch "base", tag base-VERSION), extracted from Debian's
-# linux-source-6.12 tarball.  Says in one line when the installed package is
-# not the version the series was tested on.
+# git repository (branch "base", tag base-VERSION), extracted from the
+# tarball of the base's Debian package (bases/NAME: installed, or downloaded
+# by fetch.sh).  Says in one line when the package is not the version the
+# series was tested on.
 . "$(dirname "$0")/lib.sh"
 
-installed=$(dpkg-query -W -f='${Version}' "$BASE_PKG" 2>/dev/null || true)
-[ -n "$installed" ] || die "$BASE_PKG is not installed (harness/deps.sh installs $BASE_VERSION)"
-[ -f "$BASE_TARBALL" ] || die "$BASE_TARBALL missing although $BASE_PKG $installed is installed"
+if [ "$BASE_GET" = download ]; then
+	# Never installed: the .deb (fetch.sh) holds the tarball.
+	deb=$("$(dirname "$0")/fetch.sh" "$BASE_SUITE" "$BASE_PKG" "$BASE_VERSION") ||
+		die "base: cannot fetch $BASE_PKG from $BASE_SUITE"
+	installed=$(dpkg-deb -f "$deb" Version)
+else
+	installed=$(dpkg-query -W -f='${Version}' "$BASE_PKG" 2>/dev/null || true)
+	[ -n "$installed" ] || die "$BASE_PKG is not installed (harness/deps.sh installs $BASE_VERSION)"
+	[ -f "$BASE_TARBALL" ] || die "$BASE_TARBALL missing although $BASE_PKG $installed is installed"
+fi
 if [ "$installed" != "$BASE_VERSION" ]; then
-	echo "warning: base is $BASE_PKG $installed, the series was tested on $BASE_VERSION (base.version)" >&2
+	echo "warning: base is $BASE_PKG $installed, the series was tested on $BASE_VERSION (bases/$BASE)" >&2
 fi
 tag=base-$(echo "$installed" | tr '~:' '_-')
 
@@ -22,10 +30,15 @@ if [ -e "$TREE" ]; then
 		die "$TREE holds a different base than $installed: move it away (or rm -rf it) to re-extract"
 	rm -rf "$TREE"
 fi
-note "base: extracting $BASE_TARBALL ($BASE_PKG $installed) into $TREE"
+note "base: extracting $(basename "$BASE_TARBALL") ($BASE_PKG $installed) into $TREE"
 tmp=$(mktemp -d "$OUT/extract.XXXXXX")
-tar -xf "$BASE_TARBALL" -C "$tmp"
-mv "$tmp"/linux-source-6.12 "$TREE"
+if [ "$BASE_GET" = download ]; then
+	dpkg-deb --fsys-tarfile "$deb" | tar -xOf - ".$BASE_TARBALL" | tar -xJf - -C "$tmp"
+else
+	tar -xf "$BASE_TARBALL" -C "$tmp"
+fi
+mkdir -p "$(dirname "$TREE")"
+mv "$tmp/$BASE_PKG" "$TREE"
 rmdir "$tmp"
 cd "$TREE"
 git init -q -b "$BASE_BRANCH" .

@@ -2,7 +2,7 @@
 # deps.sh [--check] [PACKAGE...]: install (apt-get) what the harness needs on
 # Debian 12, or with --check only report what is missing.  With package
 # names, handles just those.  The base package is installed at the version
-# in base.version when Debian still serves it, else the newest one.
+# in bases/NAME when Debian still serves it, else the newest one.
 . "$(dirname "$0")/lib.sh"
 
 check=
@@ -11,7 +11,9 @@ pkgs=("$@")
 if [ ${#pkgs[@]} = 0 ]; then
 	pkgs=(build-essential git flex bison bc libelf-dev libssl-dev cpio xz-utils kmod
 	      file perl python3 python3-ply python3-git python3-sphinx ccache qemu-system-x86 busybox-static bash-static
-	      libcap-dev liburing-dev gnuplot-nox "$BASE_PKG")
+	      libcap-dev liburing-dev gnuplot-nox)
+	# A base that is downloaded (bases/NAME: get=download) is never installed.
+	[ "$BASE_GET" != install ] || pkgs+=("$BASE_PKG")
 fi
 
 missing=()

@@ -82,6 +82,12 @@ for sym in "${order[@]}"; do
 	if [ "$f" = series.config ] && ! defined "$sym"; then
 		continue
 	fi
+	# Options of the common fragments that this base's kernel no longer
+	# has (bases/NAME: kconfig_gone=): they must really be gone.
+	if echo " $(base_field kconfig_gone) " | grep -qF " ${sym#CONFIG_} "; then
+		defined "$sym" && die "config $name: bases/$BASE says ${sym#CONFIG_} is gone, but $TREE defines it"
+		continue
+	fi
 	case "$line" in
 	CONFIG_*=*)
 		grep -qxF "$line" "$b/.config" || {

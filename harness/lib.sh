@@ -5,19 +5,31 @@ set -euo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=${OUT:-$TOP/out}                      # everything generated lives here
-TREE=${TREE:-$OUT/linux}                  # the editable kernel tree (a git repo)
-PATCHES=${PATCHES:-$TOP/patches}          # the product: the series
+
+# The base the harness works on: a file of bases/ (bases/README.md), 6.12
+# unless BASE says otherwise (./series --base 7.3).
+BASE=${BASE:-6.12}
+export BASE
+[ -f "$TOP/bases/$BASE" ] ||
+	{ echo "error: unknown base '$BASE' (known: $(cd "$TOP/bases" && ls | grep -v README | xargs))" >&2; exit 1; }
+base_field() { sed -n "s/^$1=//p" "$TOP/bases/$BASE" | head -1; }
+BASE_PKG=$(base_field package)
+BASE_VERSION=${BASE_VERSION_OVERRIDE:-$(base_field version)}
+BASE_SUITE=$(base_field suite)
+BASE_GET=$(base_field get)                # install (apt-get install) or download
+BASE_DIR=${BASE_DIR:-$OUT$(base_field out)} # the base's tree, builds and logs
+BASE_TARBALL=/usr/src/$BASE_PKG.tar.xz    # where the package puts the sources
+SERIES_CACHE=${SERIES_CACHE:-$HOME/.cache/series}  # downloads, kept across clones
+
+TREE=${TREE:-$BASE_DIR/linux}             # the editable kernel tree (a git repo)
+PATCHES=${PATCHES:-$TOP/$(base_field series)}  # the product: the series
 KCONFIG_DIR=${KCONFIG_DIR:-$TOP/kconfig}
-LOGS=${LOGS:-$OUT/logs}
+LOGS=${LOGS:-$BASE_DIR/logs}
 ARCH=${ARCH:-x86_64}
 JOBS=${JOBS:-$(nproc)}
 export ARCH
 
-# The package the series is written against, and the identity the series
-# is authored and signed off with.
-BASE_PKG=linux-source-6.12
-BASE_VERSION=${BASE_VERSION_OVERRIDE:-$(sed -n 's/^version=//p' "$TOP/base.version")}
-BASE_TARBALL=/usr/src/linux-source-6.12.tar.xz
+# The identity the series is authored and signed off with.
 BASE_BRANCH=base
 SERIES_BRANCH=series
 SERIES_NAME=${SERIES_NAME:-"Seed 099af74e maintainers"}
@@ -33,27 +45,37 @@ export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$OUT}
 export CCACHE_NOHASHDIR=1
 
-mkdir -p "$OUT" "$LOGS"
+mkdir -p "$OUT" "$BASE_DIR" "$LOGS"
 
 # One-line, loud failure.
 die() { echo "error: $*" >&2; exit 1; }
 note() { echo "==> $*" >&2; }
 
+# The Debian version of the base the tree was made from (base.sh writes it
+# at the end of the base commit's subject).
+base_tree_version() { git -C "$TREE" log -1 --format=%s "$BASE_BRANCH" 2>/dev/null | sed 's/.* //'; }
+
 tree_git() { git -C "$TREE" -c user.name="$SERIES_NAME" -c user.email="$SERIES_EMAIL" "$@"; }
 
 # Build directory for a config name ("fast", "debug", "bench").
-build_dir() { echo "${BUILD_ROOT:-$OUT}/build-$1"; }
+build_dir() { echo "${BUILD_ROOT:-$BASE_DIR}/build-$1"; }
 
 # Fragments that make up a config name, in merge order.
 config_fragments() {
+	local first rest extra='' f
 	case "$1" in
-	fast)  echo "$KCONFIG_DIR/fast.config $KCONFIG_DIR/series.config" ;;
-	debug) echo "$KCONFIG_DIR/fast.config $KCONFIG_DIR/series.config $KCONFIG_DIR/debug.config" ;;
-	bench) echo "$KCONFIG_DIR/fast.config $KCONFIG_DIR/series.config $KCONFIG_DIR/bench.config" ;;
-	arm64) echo "$KCONFIG_DIR/arm64.config $KCONFIG_DIR/series.config" ;;
-	i386)  echo "$KCONFIG_DIR/i386.config $KCONFIG_DIR/series.config" ;;
+	fast)  first=fast.config rest=series.config ;;
+	debug) first=fast.config rest="series.config debug.config" ;;
+	bench) first=fast.config rest="series.config bench.config" ;;
+	arm64) first=arm64.config rest=series.config ;;
+	i386)  first=i386.config rest=series.config ;;
 	*) die "unknown kernel config '$1' (known: fast, debug, bench, arm64, i386)" ;;
 	esac
+	# The base's own fragment (bases/NAME: kconfig=), for options that
+	# differ between kernel versions, comes right after the first one.
+	for f in $(base_field kconfig); do extra="$extra $f"; done
+	for f in $first $extra $rest; do printf '%s ' "$KCONFIG_DIR/$f"; done
+	echo
 }
 
 # The kernel architecture of a config name, and the cross compiler's prefix

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# fetch.sh SUITE PACKAGE [VERSION]: download (never install) the .deb of
+# PACKAGE from Debian's SUITE (trixie-backports, sid, ...) and print its
+# path.  The machine's apt configuration is left alone: a private sources
+# list names SUITE with the URI of the machine's own Debian source, and
+# apt's lists and cache are private too.  The .deb is kept in
+# $SERIES_CACHE/debs (outside the clone, so that a later clone finds it).
+# VERSION is taken when Debian still serves it; else one line says so and
+# the newest is taken.
+. "$(dirname "$0")/lib.sh"
+
+suite=${1:?usage: fetch.sh SUITE PACKAGE [VERSION]}
+pkg=${2:?usage: fetch.sh SUITE PACKAGE [VERSION]}
+want=${3:-}
+cache=$SERIES_CACHE/debs
+mkdir -p "$cache"
+
+# Already here: the wanted version, or (no version asked) any.
+have=$(ls "$cache/${pkg}_"*.deb 2>/dev/null | sort -V | tail -1 || true)
+if [ -n "$want" ]; then
+	have=$(ls "$cache/${pkg}_${want/:/%3a}_"*.deb 2>/dev/null | head -1 || true)
+fi
+if [ -n "$have" ]; then
+	echo "$have"
+	exit 0
+fi
+
+# The URI of the machine's Debian archive (deb822 or one-line sources).
+uri=$(grep -rhoE 'https?://[^ ]*/debian/?( |$)' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null |
+	head -1 | tr -d ' ' || true)
+uri=${uri:-http://deb.debian.org/debian}
+apt=$SERIES_CACHE/apt-$suite
+mkdir -p "$apt/lists/partial" "$apt/archives/partial"
+echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri $suite main" > "$apt/sources.list"
+opts=(-o Dir::Etc::SourceList="$apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
+      -o Dir::State::Lists="$apt/lists" -o Dir::Cache="$apt" -o Dir::Cache::archives="$apt/archives"
+      -o Dir::State::status=/var/lib/dpkg/status -o Debug::NoLocking=1 -o APT::Sandbox::User=root)
+log=$LOGS/fetch-$pkg.log
+apt-get "${opts[@]}" update >"$log" 2>&1 ||
+	die "fetch: apt-get update of $suite failed ($(grep -m1 -E '^(E|Err):' "$log" || echo "see $log"))"
+served=$(apt-cache "${opts[@]}" madison "$pkg" 2>/dev/null | awk '{ print $3 }')
+[ -n "$served" ] || die "fetch: $suite does not serve $pkg"
+get=$pkg
+if [ -n "$want" ]; then
+	if echo "$served" | grep -qxF "$want"; then
+		get=$pkg=$want
+	else
+		echo "warning: $suite no longer serves $pkg $want; taking the newest, $(echo "$served" | sort -V | tail -1)" >&2
+	fi
+fi
+(cd "$cache" && apt-get "${opts[@]}" download "$get") >>"$log" 2>&1 ||
+	die "fetch: apt-get download $get from $suite failed ($(grep -m1 -E '^(E|Err):' "$log" || echo "see $log"))"
+ls "$cache/${pkg}_"*.deb | sort -V | tail -1
