@@ -3,8 +3,12 @@
 # the guest runs: the mm selftests named in suites/*.list, from the kernel
 # tree's own tools/testing/selftests/mm, and every program of the
 # repository's bench/, stress/ and arch/ (one .c file each, plus the shared
-# .h files there), all with the uapi headers of the fast build.
+# .h files there), all with the uapi headers of the fast build, and those of
+# clients/ (harness/clients.sh: linked with glibc 2.43 and with bookworm's).
 #   --mm-only    only the mm selftests (all the base's boot runs)
+#   --only PROGRAMS   only these mm selftest programs (space-separated)
+# HDRS=DIR takes the uapi headers from DIR instead (the guard-page selftest
+# of the 6.12 series built for a 7.3 kernel: HDRS=out/7.3/build-fast/...).
 #
 # With CONFIG arm64 or i386: cross-built (Debian's gcc-aarch64-linux-gnu,
 # gcc-i686-linux-gnu) with that build's uapi headers and the target's
@@ -33,8 +37,11 @@ suite_programs() {
 	return 0
 }
 
-mode=
-case "${1:-}" in --patch|--mm-only) mode=$1; shift ;; esac
+mode= only=
+case "${1:-}" in
+--patch|--mm-only) mode=$1; shift ;;
+--only) mode=--mm-only only=${2:?usage: selftests.sh --only PROGRAMS OUTDIR}; shift 2 ;;
+esac
 if [ "$mode" = --patch ]; then
 	rev=${1:?usage: selftests.sh --patch REV OUTDIR}
 	dest=$(realpath -m "${2:?usage: selftests.sh --patch REV OUTDIR}")
@@ -44,7 +51,7 @@ else
 	config=${2:-fast}
 fi
 case "$config" in fast|debug|bench) hconfig=fast ;; *) hconfig=$config ;; esac
-hdrs=$(build_dir "$hconfig")/usr/include
+hdrs=${HDRS:-$(build_dir "$hconfig")/usr/include}
 [ -f "$hdrs/linux/mman.h" ] || die "no uapi headers in $hdrs: build the $hconfig kernel first (harness/build.sh $hconfig)"
 
 cc=gcc cross='' dirs="bench stress arch" extra_inc='' extra_ld=''
@@ -122,6 +129,11 @@ if [ -n "$cross" ]; then
 	for p in ${ARCH_PROGS:-guard-pages pagewalk_test}; do
 		[ -f "$mm/$p.c" ] && targets="$targets $p"
 	done
+elif [ -n "$only" ]; then
+	targets=$only
+	for p in $targets; do
+		[ -f "$mm/$p.c" ] || die "selftests: no $p.c in $mm"
+	done
 else
 	targets=$(suite_programs | xargs)
 fi
@@ -145,3 +157,5 @@ for d in $dirs; do
 	done
 	note "$d: $(ls "$TOP/$d"/*.c | wc -l) programs -> $dest/$d"
 done
+# Real clients of guard pages (clients/), linked with two glibc versions.
+[ -n "$cross" ] || "$(dirname "$0")/clients.sh" "$dest"
