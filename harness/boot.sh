@@ -20,9 +20,12 @@
 #                     run once more in a second boot, if the first one
 #                     finished without a kernel report; the report says so
 #                     and shows the first run's failure
+#   --known NAME=CASES  test NAME passes only if the cases that fail are
+#                     exactly CASES (comma-separated; parse.py --known)
 . "$(dirname "$0")/lib.sh"
 
 config=fast initrd=$OUT/initramfs.cpio.gz run= label= timeout= scale=1 cpu= shell= append= retry=
+known=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--config) config=$2; shift ;;
@@ -35,6 +38,7 @@ while [ $# -gt 0 ]; do
 	--shell) shell=1 ;;
 	--append) append=$2; shift ;;
 	--retry) retry=$2; shift ;;
+	--known) known+=(--known "$2"); shift ;;
 	*) die "boot.sh: unknown option $1" ;;
 	esac
 	shift
@@ -109,4 +113,4 @@ if [ -n "$retry" ] && again=$(python3 "$TOP/harness/parse.py" "$log" --failed-am
 	set -e
 fi
 python3 "$TOP/harness/parse.py" "$log" --label "$label" --expect "$run" --json "$LOGS/boot-$label.json" \
-	${retry_log:+--retry-log "$retry_log"}
+	${retry_log:+--retry-log "$retry_log"} "${known[@]}"

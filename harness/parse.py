@@ -10,6 +10,13 @@ that never finished (then it names the test that was running).
 Per test, the counts come from the kselftest "# Totals:" line when there is
 one, otherwise from the test's own top-level "ok"/"not ok" lines.
 
+--known NAME=CASE,CASE,... says that test NAME is known to fail exactly
+those cases (kselftest names, "not ok N CASE"): it counts as passed when the
+cases that failed are that set, no more and no fewer, and as failed
+otherwise, naming the difference.  A case written ?CASE may fail or pass
+(a race that the kernel loses only some of the time): it is not counted.  A test that did not finish (timeout,
+crash) fails whatever it listed.
+
 --failed-among NAMES prints (comma-separated) the tests among NAMES that did
 not pass, and nothing else.  --retry-log LOG2 takes the serial log of a
 second boot that ran some of them again: their results replace the first
@@ -28,6 +35,7 @@ TOTALS = re.compile(r"^# Totals: pass:(\d+) fail:(\d+) xfail:(\d+) xpass:(\d+) "
 # uffd-unit-tests counts its own way.
 UFFD = re.compile(r"^Userfaults unit tests: pass=(\d+), skip=(\d+), fail=(\d+)")
 TAP = re.compile(r"^(not ok|ok) \d+")
+CASE_FAIL = re.compile(r"^not ok \d+ (\S+)")
 KSFT_SKIP = 4
 
 
@@ -45,7 +53,8 @@ def parse(text):
             name = line.split()[2]
             cur = {"name": name, "rc": None, "timeout": False, "missing": False,
                    "pass": 0, "fail": 0, "skip": 0, "totals": False,
-                   "start": _stamp(line), "secs": None, "output": []}
+                   "start": _stamp(line), "secs": None, "output": [],
+                   "failed_cases": [], "plan": None, "results": 0}
             run["tests"].append(cur)
             run["running"] = name
         elif line.startswith("### END ") and cur is not None:
@@ -64,6 +73,13 @@ def parse(text):
             run["done"] = True
         elif cur is not None:
             cur["output"].append(line)
+            c = CASE_FAIL.match(line)
+            if c:
+                cur["failed_cases"].append(c.group(1))
+            if TAP.match(line):
+                cur["results"] += 1
+            elif cur["plan"] is None and re.match(r"^1\.\.\d+$", line):
+                cur["plan"] = int(line[3:])
             m = TOTALS.match(line)
             if m:
                 p, f, xf, xp, s, e = map(int, m.groups())
@@ -126,6 +142,24 @@ def merge_retry(run, retry):
     return run
 
 
+def apply_known(run, known):
+    """Judge the tests of KNOWN (name -> set of cases) by their failed cases."""
+    for t in run["tests"]:
+        cases = known.get(t["name"])
+        if cases is None or t["status"] not in ("pass", "fail"):
+            continue
+        maybe = set(c[1:] for c in cases if c.startswith("?"))
+        cases = set(c for c in cases if not c.startswith("?"))
+        got = set(t["failed_cases"]) - maybe
+        t["known"] = {"listed": sorted(cases), "unexpected": sorted(got - cases),
+                      "passed": sorted(cases - got),
+                      "maybe": {c: c in t["failed_cases"] for c in sorted(maybe)}}
+        # Every case must have run (as many results as the plan said).
+        complete = t["plan"] is not None and t["results"] == t["plan"]
+        t["known"]["complete"] = complete
+        t["status"] = "known" if got == cases and complete else "fail"
+
+
 def report(run, label, expect, out=sys.stdout):
     """Print TAP lines; return the number of failures."""
     failures = 0
@@ -134,9 +168,20 @@ def report(run, label, expect, out=sys.stdout):
     for t in run["tests"]:
         n += 1
         seen.add(t["name"])
-        ok = t["status"] in ("pass", "skip")
+        ok = t["status"] in ("pass", "skip", "known")
         failures += not ok
         detail = f"{t['status']}, {t['pass']} passed, {t['fail']} failed, {t['skip']} skipped"
+        k = t.get("known")
+        if k and ok:
+            detail += f"; failed exactly the {len(k['listed'])} cases known to fail"
+            if k["maybe"]:
+                detail += f" (and {len(k['maybe'])} not counted)"
+        elif k and not k["complete"]:
+            detail += "; not every case ran, so its known failures cannot be judged"
+        elif k:
+            detail += (f"; known to fail {len(k['listed'])} cases, but these failed too: "
+                       f"{', '.join(k['unexpected']) or 'none'}; and these passed: "
+                       f"{', '.join(k['passed']) or 'none'}")
         if t["secs"] is not None:
             detail += f", {t['secs']}s"
         if t["status"] == "timeout":
@@ -151,7 +196,14 @@ def report(run, label, expect, out=sys.stdout):
         if r:
             for l in r["lines"]:
                 print(f"#   first run: {l}", file=out)
-        if not ok:
+        if k:
+            for c in k["listed"]:
+                print(f"#   known: {c} {'passed' if c in k['passed'] else 'failed'}", file=out)
+            for c in k["unexpected"]:
+                print(f"#   unexpected: {c} failed", file=out)
+            for c, failed in k["maybe"].items():
+                print(f"#   not counted: {c} {'failed' if failed else 'passed'}", file=out)
+        elif not ok:
             for l in t["output"]:
                 if l.startswith("not ok") or l.startswith("# FAIL") or "Bail out" in l:
                     print(f"#   {l}", file=out)
@@ -190,6 +242,8 @@ def main():
     ap.add_argument("--expect", default="", help="comma-separated test names")
     ap.add_argument("--failed-among", help="print which of these tests did not pass")
     ap.add_argument("--retry-log", help="serial log of a boot that re-ran failed tests")
+    ap.add_argument("--known", action="append", default=[],
+                    help="NAME=CASE,CASE,...: the cases test NAME is known to fail")
     a = ap.parse_args()
     with open(a.log, errors="replace") as f:
         run = parse(f.read())
@@ -201,6 +255,11 @@ def main():
     if a.retry_log:
         with open(a.retry_log, errors="replace") as f:
             run = merge_retry(run, parse(f.read()))
+    known = {}
+    for k in a.known:
+        name, _, cases = k.partition("=")
+        known[name] = set(c for c in cases.split(",") if c)
+    apply_known(run, known)
     expect = [e for e in a.expect.split(",") if e]
     failures = report(run, a.label, expect)
     if a.json:

@@ -63,6 +63,31 @@ expect_pass "base: a different installed version is said in one line" \
 	'^warning: base is linux-source-6.12 .*, the series was tested on 0.0-test' \
 	env BASE_VERSION_OVERRIDE=0.0-test "$H/base.sh"
 
+# --- bases/ and fetch.sh ------------------------------------------------------
+expect_fail "base: an unknown base is named with the known ones" \
+	"^error: unknown base 'no-such' \\(known: 6.12 7.3\\)" env BASE=no-such "$H/base.sh"
+expect_fail "fetch: a package the suite does not serve is named in one line" \
+	'^error: fetch: trixie-backports does not serve no-such-package-for-harness-test' \
+	"$H/fetch.sh" trixie-backports no-such-package-for-harness-test
+
+# --- known.py: the list of tests that fail on mainline ----------------------
+printf '/*\n * Tests.\n *\n * Nothing fails anywhere.\n */\n' > "$scratch/nolist.c"
+expect_fail "known: a header without the list fails, naming what it looks for" \
+	'lists no tests that fail on mainline' python3 "$H/known.py" "$scratch/nolist.c"
+printf '/*\n * On stock Linux 7.3.4 exactly these tests fail:\n *   f.a.x - why,\n *\tgoing on f.b - not a case\n *   f.b.y - why\n *\n *   f.c.z - after the list\n */\n' > "$scratch/list.c"
+expect_pass "known: the list ends at the comment's empty line" '^f\.a\.x,f\.b\.y$' \
+	python3 "$H/known.py" "$scratch/list.c"
+
+# The list is evidence only if a kernel that differs fails it: the series'
+# own boot of guard-pages (check.sh boots the tip before these tests) must
+# not pass as mainline.
+if [ -f "$OUT/logs/boot-fast.log" ] && [ -f "$TREE/tools/testing/selftests/mm/guard-pages.c" ]; then
+	expect_fail "known: the series' guard-pages boot does not pass for mainline's" \
+		'known to fail 8 cases, but these failed too: none; and these passed: guard_pages' \
+		python3 "$H/parse.py" "$OUT/logs/boot-fast.log" --label series \
+		--known "guard-pages=$(python3 "$H/known.py" "$TREE/tools/testing/selftests/mm/guard-pages.c")"
+fi
+
 # A scratch clone of the tree at the base, for the kconfig and tree tests:
 # shared objects, and only mm/ and the top-level files checked out.
 tree_t=

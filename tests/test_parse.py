@@ -127,6 +127,43 @@ class ParseTest(unittest.TestCase):
         self.assertIn("not ok 2 t: flaky # unfinished", out)
         self.assertIn("guest did not finish", out)
 
+    def known(self, body, cases, rc=1):
+        run_ = parse.parse(START + test("gp", body, rc=rc) + DONE)
+        parse.apply_known(run_, {"gp": set(cases)})
+        out = io.StringIO()
+        return parse.report(run_, "t", ["gp"], out=out), out.getvalue()
+
+    KNOWN = ("TAP version 13\n1..3\nok 1 s.a\nnot ok 2 s.b\nnot ok 3 s.c\n"
+             "# Totals: pass:1 fail:2 xfail:0 xpass:0 skip:0 error:0\n")
+
+    def test_known_failures_exactly_pass(self):
+        f, out = self.known(self.KNOWN, ["s.b", "s.c"])
+        self.assertEqual(f, 0, out)
+        self.assertIn("ok 1 t: gp # known, 1 passed, 2 failed", out)
+        self.assertIn("failed exactly the 2 cases known to fail", out)
+
+    def test_known_failure_that_passes_fails(self):
+        f, out = self.known(self.KNOWN, ["s.a", "s.b", "s.c"])
+        self.assertEqual(f, 1, out)
+        self.assertIn("and these passed: s.a", out)
+
+    def test_unknown_failure_fails(self):
+        f, out = self.known(self.KNOWN, ["s.b"])
+        self.assertEqual(f, 1, out)
+        self.assertIn("but these failed too: s.c", out)
+        self.assertIn("#   unexpected: s.c failed", out)
+
+    def test_case_not_counted_may_fail_or_pass(self):
+        for cases in (["s.b", "?s.c"], ["s.b", "s.c", "?s.a"]):
+            f, out = self.known(self.KNOWN, cases)
+            self.assertEqual(f, 0, out)
+            self.assertIn("not counted", out)
+
+    def test_known_failures_of_a_run_cut_short_fail(self):
+        f, out = self.known("1..3\nok 1 s.a\nnot ok 2 s.b\n", ["s.b"], rc=139)
+        self.assertEqual(f, 1, out)
+        self.assertIn("not every case ran", out)
+
 
 if __name__ == "__main__":
     unittest.main()
