@@ -15,12 +15,17 @@
 #      programs (suites/stress.list) and contpte-guard and la57-guard
 #      (suites/arch.list); the regression counts must equal the base's
 #      (booted on qemu64: 4-level paging)
-#   5. the harness's own tests (tests/run.sh), with the tip's fast kernel
-#   6. the tip built with the debug config and booted with the debug suite
+#   5. stock 7.3 (bases/7.3) built and booted with the regression set,
+#      mainline's guard-regions selftest, the series' guard-pages (which
+#      must fail exactly the cases its header lists for mainline), the
+#      bad-input table and the glibc 2.43 client; the pristine base and the
+#      tip boot that client too
+#   6. the harness's own tests (tests/run.sh), with the tip's fast kernel
+#   7. the tip built with the debug config and booted with the debug suite
 #      and the -debug stress programs (kmemleak=off), then again with
 #      kmemleak on for the -leak stress programs
 # and ends with "N passed, N failed".  Exit status 0 only if nothing failed.
-#   --quick   skip the debug config (step 6)
+#   --quick   skip the debug config (step 7)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/series.sh"
 
@@ -44,7 +49,7 @@ names() { awk '!/^#/ && NF >= 3 { printf "%s%s", sep, $1; sep = "," }' "$@"; }
 
 note "[$(elapsed)] series applies"
 if "$TOP/harness/tree.sh" 2>"$dir/tree.err"; then
-	record 0 "series applies to $BASE_PKG $(dpkg-query -W -f='${Version}' "$BASE_PKG") ($(series_files | wc -l) patches)"
+	record 0 "series applies to $BASE_PKG $(base_tree_version) ($(series_files | wc -l) patches)"
 else
 	record 1 "series applies: $(tail -1 "$dir/tree.err")"
 	"$TOP/harness/summary.sh" "$res"; exit 1
@@ -136,10 +141,13 @@ for c in $(git -C "$TREE" rev-parse "$BASE_BRANCH") $commits; do
 	fi
 	if [ $i = 0 ]; then
 		note "[$(elapsed)] boot base with the regression set"
+		# (and glibc 2.43, which falls back to mprotect() guards here)
 		if "$TOP/harness/selftests.sh" --mm-only "$OUT/selftests-base" &&
+		   "$TOP/harness/clients.sh" "$OUT/selftests-base" &&
 		   "$TOP/harness/initramfs.sh" "$OUT/selftests-base" "$OUT/initramfs-base.cpio.gz"; then
 			"$TOP/harness/boot.sh" --config fast --initrd "$OUT/initramfs-base.cpio.gz" \
-				--label base --run "$regression" --retry "$regression" | tap || true
+				--label base --run "$regression,glibc-stacks-fallback,glibc-stacks-control" \
+				--retry "$regression" | tap || true
 		else
 			record 1 "base: selftests/initramfs build"
 		fi
@@ -156,8 +164,50 @@ note "[$(elapsed)] boot tip (fast config)"
 # kernel boot on qemu64: 4-level).  contpte-guard: guards next to and
 # inside 64 KiB folios.
 "$TOP/harness/boot.sh" --config fast --cpu max --label fast --retry "$regression" \
-	--run "$regression${own:+,$own}${stress_fast:+,$stress_fast},contpte-guard,la57-guard" | tap || true
+	--run "$regression${own:+,$own}${stress_fast:+,$stress_fast},contpte-guard,la57-guard,glibc-stacks,glibc-stacks-control" | tap || true
 python3 "$TOP/harness/compare.py" "$LOGS/boot-base.json" "$LOGS/boot-fast.json" "$regression" | tap || true
+
+# Stock mainline (bases/7.3), the peer: built at its base commit and booted
+# with the regression set (7.3's reference counts, boot-7.3.json), mainline's
+# own guard-regions selftest, which must pass, the 6.12 series' guard-page
+# selftest, which must fail exactly the cases its header lists for mainline,
+# the series' bad-input table (mainline's errno for every row) and the glibc
+# 2.43 client.
+note "[$(elapsed)] stock 7.3 (bases/7.3)"
+m=$(BASE=7.3 bash -c ". '$TOP/harness/lib.sh'; echo \$BASE_DIR") mainline_ok=
+if BASE=7.3 "$TOP/harness/tree.sh" 2>"$dir/tree-7.3.err"; then
+	record 0 "7.3: stock tree: linux-source-7.3 $(TREE=$m/linux base_tree_version) + patches-7.3/ ($(PATCHES=$TOP/patches-7.3 series_files | wc -l) patches)"
+	git -C "$m/linux" checkout -q --detach base
+	if BASE=7.3 "$TOP/harness/build.sh" fast 2>"$dir/build-7.3.err"; then
+		record 0 "7.3: build (fast config) at stock 7.3"; mainline_ok=1
+	else
+		record 1 "7.3: build (fast config) at stock 7.3: $(tail -1 "$dir/build-7.3.err")"
+	fi
+	git -C "$m/linux" checkout -q series
+else
+	record 1 "7.3: stock tree: $(tail -1 "$dir/tree-7.3.err")"
+fi
+if [ -n "$mainline_ok" ]; then
+	st=$m/selftests
+	rm -rf "$st" "$m/selftests-series"
+	# mainline's selftests from its own tree, the series' guard-pages
+	# from the 6.12 tip's tree, both with 7.3's uapi headers
+	if BASE=7.3 "$TOP/harness/selftests.sh" --mm-only "$st" 2>"$dir/selftests-7.3.err" &&
+	   HDRS=$m/build-fast/usr/include "$TOP/harness/selftests.sh" --only guard-pages \
+		"$m/selftests-series" 2>>"$dir/selftests-7.3.err" &&
+	   cp "$m/selftests-series/mm/guard-pages" "$st/mm/" &&
+	   mkdir -p "$st/stress" && cp "$OUT/selftests/stress/guard-badinput" "$st/stress/" &&
+	   "$TOP/harness/clients.sh" "$st" 2>>"$dir/selftests-7.3.err" &&
+	   BASE=7.3 "$TOP/harness/initramfs.sh" "$st" "$m/initramfs.cpio.gz" 2>>"$dir/selftests-7.3.err"; then
+		known=$(python3 "$TOP/harness/known.py" "$TREE/tools/testing/selftests/mm/guard-pages.c") ||
+			record 1 "7.3: guard-pages.c lists the tests that fail on mainline"
+		BASE=7.3 "$TOP/harness/boot.sh" --config fast --initrd "$m/initramfs.cpio.gz" --label 7.3 \
+			--retry "$regression" --known "guard-pages=$known" \
+			--run "$regression,$(names "$TOP/suites/mainline.list"),guard-pages,guard-badinput,glibc-stacks,glibc-stacks-control" | tap || true
+	else
+		record 1 "7.3: selftests/initramfs build: $(tail -1 "$dir/selftests-7.3.err")"
+	fi
+fi
 
 note "[$(elapsed)] harness self-tests (bad inputs must fail loudly)"
 "$TOP/tests/run.sh" 2>"$dir/selftests.err" | tap || true
