@@ -5,6 +5,11 @@
  * mmap(MAP_FIXED).
  *
  * Sections (--only a,b,...):
+ *   floor       what a call costs that finds nothing to do, per call: a
+ *               null system call (getppid), MADV_GUARD_REMOVE on a page
+ *               without a guard, mprotect() to the protection a page has,
+ *               MADV_NORMAL on a page that has it: what a guard cannot
+ *               cost less than;
  *   many        K single-page guards, one every STRIDE pages, in one
  *               anonymous mapping: time per guard, VMAs of the process,
  *               kernel memory per guard, the K at which a method fails;
@@ -388,6 +393,62 @@ static int nth_method(int rep, int i, int nr)
 static bool method_runs(int m)
 {
 	return m != M_MADV || have_guard;
+}
+
+/* ---- the floor ------------------------------------------------------ */
+
+/*
+ * What a call costs that has nothing to do, for the per-guard figures to be
+ * read against: a null system call, and madvise()/mprotect() on one page
+ * of an anonymous mapping that leave it as it is.  Each figure is the mean
+ * of FLOOR_CALLS calls, as the per-guard one at K=30000 is of 30000.
+ */
+#define FLOOR_CALLS	30000
+
+enum floor_call { F_GETPPID, F_GUARD_REMOVE, F_MPROTECT, F_MADV_NORMAL, NR_FLOORS };
+
+static const struct {
+	const char *metric;
+	int method;
+	long param;
+} floor_row[NR_FLOORS] = {
+	/* syscall(), not getppid(): libc must not answer it itself */
+	[F_GETPPID]	 = { "getppid_ns", M_NONE, 0 },
+	/* no guard there, no page table either: mmap lock for reading */
+	[F_GUARD_REMOVE] = { "noop_ns", M_MADV, 1 },
+	/* to the protection it has: mmap lock for writing, no split */
+	[F_MPROTECT]	 = { "noop_ns", M_MPROTECT, 1 },
+	/* the advice the VMA has already: mmap lock for writing */
+	[F_MADV_NORMAL]	 = { "madv_normal_ns", M_NONE, 1 },
+};
+
+static int floor_call(int f, char *p)
+{
+	switch (f) {
+	case F_GETPPID:
+		return syscall(SYS_getppid) < 0 ? -1 : 0;
+	case F_GUARD_REMOVE:
+		return madvise(p, ps, MADV_GUARD_REMOVE);
+	case F_MPROTECT:
+		return mprotect(p, ps, PROT_READ | PROT_WRITE);
+	default:
+		return madvise(p, ps, MADV_NORMAL);
+	}
+}
+
+static void bench_floor(int f)
+{
+	char *p = map_anon(3 * ps);
+	uint64_t t0;
+	long i;
+
+	t0 = now_ns();
+	for (i = 0; i < FLOOR_CALLS; i++)
+		if (floor_call(f, p + ps))	/* the middle page of three */
+			die(floor_row[f].metric);
+	record("floor", floor_row[f].metric, floor_row[f].method,
+	       floor_row[f].param, "ns", (double)(now_ns() - t0) / FLOOR_CALLS);
+	unmap(p, 3 * ps);
 }
 
 /* ---- many guards ---------------------------------------------------- */
@@ -964,7 +1025,7 @@ static void usage(void)
 		"usage: guard_bench [--smoke] [--reps N] [--kmax K] [--range-max PAGES]\n"
 		"                   [--populated-max PAGES] [--fault-iters N] [--secs S]\n"
 		"                   [--fault-threads N] [--only SECTION,...] [--csv FILE]\n"
-		"sections: many remove range fault contention fork\n");
+		"sections: floor many remove range fault contention fork\n");
 	exit(2);
 }
 
@@ -1079,6 +1140,18 @@ int main(int argc, char **argv)
 	add_meta("# kmax=%ld\n", opt.kmax);
 
 	start = now_ns();
+	if (want("floor")) {
+		for (rep = 0; rep < opt.reps; rep++) {
+			for (j = 0; j < NR_FLOORS; j++) {
+				int f = nth_method(rep, j, NR_FLOORS);
+
+				/* without guard pages, no MADV_GUARD_REMOVE */
+				if (method_runs(floor_row[f].method))
+					bench_floor(f);
+			}
+		}
+		printf("# floor: done at %.1fs\n", (now_ns() - start) / 1e9);
+	}
 	if (want("many")) {
 		for (rep = 0; rep < opt.reps; rep++)
 			for (j = 0; j < M_NONE; j++)

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 """report.py CSV [CSV_AFTER] [--txt OUT] [--png OUT] [--markdown]
+   report.py --peer A.csv B.csv [--labels LABEL_A LABEL_B] [--txt OUT] [--png OUT]
 
 Tables and a plot from guard_bench's CSV (bench/guard_bench.c).
 
@@ -13,6 +14,20 @@ With two CSVs (say the same benchmark on two kernels): every figure of the
 first, of the second, and second / first, row by row; rows that only one
 has are listed as such.  Compare ratios of the same boot first; absolute
 figures of two boots differ with the host's load.
+
+If the CSV has the floor section (a null system call, and madvise() and
+mprotect() calls that find nothing to do), the headline also gives the
+single-page install and remove figures as multiples of the floor: what a
+guard costs over what no call can cost less than.
+
+--peer: two kernels side by side (say this series on 6.12 and a mainline
+kernel that has guard pages of its own).  One table of every figure both
+CSVs have, headline rows first: A, B with the spread of their runs, B / A,
+and each boot's figure of mprotect divided by that of guard pages: a ratio
+within one boot, which the host's load cancels out of; then A's ratio over
+B's.  --png plots the two kernels: install and remove per guard against K,
+those ratios and B / A.  Kernels are named after their CSV's '# kernel='
+line unless --labels names them.
 
 --png writes a plot (gnuplot, pngcairo) of the first CSV, titled with its
 kernel version and config.  Exit status 2 on unusable input.
@@ -81,6 +96,24 @@ def value(rows, section, metric, method, param):
     return r["median"] if r else None
 
 
+# The floor section: (metric, method, param) of each call, and what it is.
+FLOOR = {
+    "syscall": ("getppid_ns", "none", 0, "a null system call, syscall(SYS_getppid)"),
+    "madvise": ("noop_ns", "madv", 1,
+                "madvise(MADV_GUARD_REMOVE) on one page with no guard (nothing to do)"),
+    "mprotect": ("noop_ns", "mprotect", 1,
+                 "mprotect() of one page to the protection it has (nothing to do)"),
+    "normal": ("madv_normal_ns", "none", 1,
+               "madvise(MADV_NORMAL) on one page that has that advice (nothing to do)"),
+}
+
+
+def floor(rows, which):
+    """The floor call's median in ns, or None."""
+    metric, method, param, _ = FLOOR[which]
+    return value(rows, "floor", metric, method, param)
+
+
 def groups(rows):
     """(section, metric, param) in first-seen order."""
     seen, out = set(), []
@@ -137,14 +170,26 @@ def headline(meta, rows):
         out.append([f"guards installed in one process (up to {tried} tried)"] + cells +
                    [fmt(ratio(maxg["mprotect"], maxg["madv"])),
                     fmt(ratio(maxg["mmap"], maxg["madv"]))])
+
+    def multiples(what, section, metric, param):
+        """The figure over the null system call's and over the do-nothing
+        madvise()'s, if the CSV has the floor."""
+        for which, name in (("syscall", "the null system call"),
+                            ("madvise", "the do-nothing madvise()")):
+            f = floor(rows, which)
+            if f:
+                add(f"{what}, in multiples of {name}", section, metric, param, f)
+
     k = 30000
     add(f"VMAs of the process with K={k} guards", "many", "vmas", k)
     add(f"install, µs per guard, K={k}", "many", "ns_per_guard", k, 1e3)
+    multiples(f"install, K={k}", "many", "ns_per_guard", k)
     if tried > k:
         add(f"install, µs per guard, K={tried}", "many", "ns_per_guard", tried, 1e3)
     add(f"kernel memory (slab + page tables) per guard, bytes, K={k}",
         "many", "kmem_per_guard", k)
     add(f"remove one by one, µs per guard, K={k}", "remove", "ns_per_guard", k, 1e3)
+    multiples(f"remove one by one, K={k}", "remove", "ns_per_guard", k)
     add(f"remove with one call over the mapping, ms, K={k}", "remove", "all_ns", k, 1e6)
     add(f"munmap with K={k} guards in place, ms", "munmap", "guarded_ns", k, 1e6)
     add(f"munmap after removing K={k} guards, ms", "munmap", "after_remove_ns", k, 1e6)
@@ -187,6 +232,13 @@ def single(meta, rows, out):
     if h:
         print(table(["figure", "MADV_GUARD_INSTALL", "mprotect", "mmap MAP_FIXED",
                      "mprotect / madv", "mmap / madv"], h), file=out)
+        print(file=out)
+    fl = [[FLOOR[w][3], fmt(floor(rows, w) / 1e3)] for w in FLOOR if floor(rows, w) is not None]
+    if fl:
+        print("The floor, in the same boot: what a call costs that has nothing to do.",
+              file=out)
+        print(file=out)
+        print(table(["call", "µs per call"], fl), file=out)
         print(file=out)
     body = []
     for (s, m, p) in groups(rows):
@@ -234,6 +286,211 @@ def compare(meta_a, rows_a, meta_b, rows_b, out):
                 body, left=3), file=out)
 
 
+# Figures of which more is better; the others are costs: time, VMAs, memory.
+HIGHER_BETTER = {("contention", "faults_per_s"), ("contention", "toggles_per_s"),
+                 ("many", "max_guards")}
+# Not amounts: no ratio between methods.
+NO_RATIO = {"fail_errno", "si_code", "rss_freed_kib"}
+
+
+def guard_ratio(rows, key):
+    """For a madv row, what guard pages gain on mprotect in that boot:
+    mprotect's figure of the same (section, metric, param) over madv's, or
+    for a figure of which more is better madv's over mprotect's, so that
+    above 1 guard pages do better.  None for the other rows."""
+    s, m, me, p = key
+    if me != "madv" or m in NO_RATIO:
+        return None
+    g, mp = value(rows, s, m, "madv", p), value(rows, s, m, "mprotect", p)
+    return ratio(g, mp) if (s, m) in HIGHER_BETTER else ratio(mp, g)
+
+
+def kernel_labels(meta_a, meta_b, labels):
+    """What to call the two kernels: --labels, or their CSVs' '# kernel=' and
+    '# config=' lines."""
+    if labels:
+        return [l.replace('"', "").replace("'", "") for l in labels]
+    out = [m.get("kernel", "?") + (f" ({m['config']})" if m.get("config") else "")
+           for m in (meta_a, meta_b)]
+    if out[0] == out[1] and meta_a.get("tree") != meta_b.get("tree"):
+        out = [f"{o}, {m.get('tree', '?')}" for o, m in zip(out, (meta_a, meta_b))]
+    if out[0] == out[1]:
+        out = [out[0] + " [A]", out[1] + " [B]"]
+    return out
+
+
+def peer_headline(rows_a, rows_b):
+    """[(label, short label, key, scale, unit)]: the rows that decide, of
+    those both CSVs have; madv's row before mprotect's."""
+    def both(k):
+        return k in rows_a and k in rows_b
+
+    def top(section):
+        return max((k[3] for k in rows_a if k[0] == section and k[1] == "ns_per_page" and
+                    k[2] in ("madv", "mprotect") and both(k)), default=None)
+    k, n, npop = 30000, top("range"), top("range_populated")
+    spec = [("floor: null system call (getppid)", "null\\nsyscall",
+             "floor", "getppid_ns", 0, 1e3, "µs"),
+            ("floor: one page, nothing to do", "do-nothing\\ncall",
+             "floor", "noop_ns", 1, 1e3, "µs"),
+            ("floor: madvise(MADV_NORMAL), one page", "MADV_\\nNORMAL",
+             "floor", "madv_normal_ns", 1, 1e3, "µs"),
+            (f"install one by one, K={k}", f"install\\nK={k}",
+             "many", "ns_per_guard", k, 1e3, "µs/guard"),
+            (f"remove one by one, K={k}", f"remove\\nK={k}",
+             "remove", "ns_per_guard", k, 1e3, "µs/guard"),
+            (f"remove with one call, K={k}", "remove in\\none call",
+             "remove", "all_ns", k, 1e6, "ms"),
+            (f"munmap, K={k} guards in place", "munmap\\nguarded",
+             "munmap", "guarded_ns", k, 1e6, "ms"),
+            (f"fork + exit + wait, K={k} guards", "fork",
+             "fork", "fork_exit_wait_ns", k, 1e6, "ms")]
+    if n:
+        spec.append((f"one guard over {fmt_bytes_pages(n)} unpopulated",
+                     f"range\\n{fmt_bytes_pages(n)}", "range", "ns_per_page", n, 1, "ns/page"))
+    if npop:
+        spec.append((f"one guard over {fmt_bytes_pages(npop)} populated",
+                     f"populated\\n{fmt_bytes_pages(npop)}",
+                     "range_populated", "ns_per_page", npop, 1, "ns/page"))
+    spec.append(("touching a guard (SIGSEGV)", "touch a\\nguard", "fault", "ns", 0, 1e3, "µs"))
+    out = []
+    for label, short, s, m, p, scale, unit in spec:
+        for me in ("madv", "mprotect") + (("none",) if s == "floor" else ()):
+            if both((s, m, me, p)):
+                out.append((label, short, (s, m, me, p), scale, unit))
+    return out
+
+
+def peer(meta_a, rows_a, meta_b, rows_b, labels, out):
+    for name, lab, meta in (("A", labels[0], meta_a), ("B", labels[1], meta_b)):
+        print(f"{name}: {lab}\n   kernel {meta.get('kernel', '?')}, "
+              f"config {meta.get('config', '?')}, tree {meta.get('tree', '?')}; "
+              f"medians of {meta.get('reps', '?')} runs, "
+              f"clocksource {meta.get('clocksource', '?')}", file=out)
+    print(file=out)
+    print("B / A: B's median over A's.  Less is better for times, counts and memory:\n"
+          "below 1, B does better; for rates (1/s) and max_guards it is the other way.\n"
+          "A ratio, B ratio (on the madv rows): in that boot, mprotect's figure of the\n"
+          "same row over madv's (for rates and max_guards, madv's over mprotect's):\n"
+          "above 1, guard pages do better than mprotect.  A ratio of one boot, which\n"
+          "the host's load mostly cancels out of.\n"
+          "A / B ratio: A's ratio over B's: above 1, A's guard pages do better against\n"
+          "its own mprotect than B's do against B's.\n"
+          "min..max: the fastest and the slowest run.  The headline rows first, in the\n"
+          "units given; then every figure both CSVs have, in the CSV's units.", file=out)
+    print(file=out)
+
+    def spread(r, scale):
+        if r["n"] < 2:
+            return "1 run"
+        return f"{fmt(r['min'] / scale)}..{fmt(r['max'] / scale)}"
+
+    def line(label, key, scale, unit):
+        a, b = rows_a[key], rows_b[key]
+        ga, gb = guard_ratio(rows_a, key), guard_ratio(rows_b, key)
+        return [label, key[2], unit, fmt(a["median"] / scale), spread(a, scale),
+                fmt(b["median"] / scale), spread(b, scale), fmt(ratio(b["median"], a["median"])),
+                fmt(ga), fmt(gb), fmt(ratio(ga, gb))]
+    body = [line(label, key, scale, unit)
+            for label, _, key, scale, unit in peer_headline(rows_a, rows_b)]
+    # every figure, those of one (section, metric, param) together
+    both = [(s, m, me, p) for (s, m, p) in groups(rows_a) for me in METHODS
+            if (s, m, me, p) in rows_a and (s, m, me, p) in rows_b]
+    if body:
+        body.append(["every figure:"] + [""] * 10)
+    body += [line(f"{k[0]} {k[1]} {k[3]}", k, 1, rows_a[k]["unit"]) for k in both]
+    print(table(["figure", "method", "unit", "A", "A min..max", "B", "B min..max", "B / A",
+                 "A ratio", "B ratio", "A / B ratio"], body, left=2), file=out)
+    for name, rows, other in (("A", rows_a, rows_b), ("B", rows_b, rows_a)):
+        only = [k for k in rows if k not in other]
+        if only:
+            count = {}
+            for k in only:
+                count[f"{k[0]}/{k[2]}"] = count.get(f"{k[0]}/{k[2]}", 0) + 1
+            print(f"\nOnly in {name}, left out: {len(only)} rows (" +
+                  ", ".join(f"{g} {c}" for g, c in count.items()) + ")", file=out)
+
+
+PEER_HEAD = """
+set terminal pngcairo noenhanced size 1600,1150 font "DejaVu Sans,10"
+set output '{png}'
+set multiplot layout 2,2 title "{title}" font ",13"
+set grid
+set key box opaque
+set style line 1 lc rgb '#1b9e77' lw 2 pt 7
+set style line 2 lc rgb '#d95f02' lw 2 pt 5
+set style line 3 lc rgb '#7570b3' lw 2 pt 9
+set style line 4 lc rgb '#666666' lw 2 pt 3 dt 2
+set style line 5 lc rgb '#1f78b4' lw 2
+set style line 6 lc rgb '#e6ab02' lw 2
+"""
+
+
+def peer_plot(meta_a, rows_a, meta_b, rows_b, labels, png):
+    gp = shutil.which("gnuplot")
+    if not gp:
+        sys.exit("report.py: gnuplot missing: apt-get install gnuplot-nox (harness/deps.sh)")
+    name = {"madv": "guard pages", "mprotect": "mprotect(PROT_NONE)"}
+    la, lb = labels
+    title = (f"guard_bench: A = {la}, B = {lb}\\n"
+             f"medians of {meta_a.get('reps', '?')} and {meta_b.get('reps', '?')} runs, "
+             "bars from the fastest to the slowest; solid: A, dashed: B")
+    # the key under the curves, with room made for it
+    key = "set key inside bottom center maxrows 3\nset offsets 0,0,0,graph 0.3"
+    # the line at 1, and room for the labels under the bars
+    one = ("set arrow 5 from graph 0,first 1 to graph 1,first 1 nohead dt 3 lw 2 lc rgb 'red'\n"
+           "set key above\nset offsets 0,0,0,0\nset xtics rotate by -35\nset bmargin 6")
+
+    def per_guard(section):
+        """Both kernels' curves of one per-guard figure, and their floors."""
+        curves = []
+        for tag, lab, rows, dt in (("a", "A", rows_a, ""), ("b", "B", rows_b, " dt 2")):
+            for i, me in enumerate(("madv", "mprotect")):
+                pt = f" pt {6 + 2 * i}" if tag == "b" else ""
+                curves.append((f"{section}_{me}_{tag}", series(rows, section, "ns_per_guard", me),
+                               1000, f"ls {STYLE[me]}{dt}{pt}", f"{lab}: {name[me]}"))
+            ks = sorted({p for (s, m, me, p) in rows if s == section and m == "ns_per_guard"})
+            curves.append((f"{section}_floor_{tag}", flat(ks, floor(rows, "madvise")), 1000,
+                           f"ls 4 dt {3 if tag == 'b' else 1}",
+                           f"{lab}: do-nothing madvise() (floor)"))
+        return curves
+
+    head = peer_headline(rows_a, rows_b)
+    d = tempfile.mkdtemp(prefix="guard_bench.")
+    try:
+        gpl = PEER_HEAD.format(png=png, title=title.replace('"', "'"))
+        gpl += lines_plot(d, "install K single-page guards, one by one", "K (guards)",
+                          "time per guard (µs)", per_guard("many"), key)
+        gpl += lines_plot(d, "remove K single-page guards, one by one", "K (guards)",
+                          "time per guard (µs)", per_guard("remove"), key)
+        gpl += bars_plot(
+            d, "ratios", "each boot: mprotect's figure over guard pages' (>1: guards do better)",
+            "mprotect / madv", [(short, {"a": guard_ratio(rows_a, key),
+                                         "b": guard_ratio(rows_b, key)})
+                                for _, short, key, _, _ in head if key[2] == "madv"],
+            cols=[("a", "ls 5", f"A: {la}" if len(la) < 30 else "A"),
+                  ("b", "ls 6", f"B: {lb}" if len(lb) < 30 else "B")], extra=one)
+        ba = {}
+        for _, short, key, _, _ in head:
+            ba.setdefault(short, {})[key[2]] = ratio(rows_b[key]["median"],
+                                                     rows_a[key]["median"])
+        gpl += bars_plot(
+            d, "ba", "B / A of each figure (<1: B is faster)", "B / A",
+            list(ba.items()), cols=[("madv", "ls 1", "guard pages"),
+                                    ("mprotect", "ls 2", "mprotect(PROT_NONE)"),
+                                    ("none", "lc rgb '#666666'", "no method (floor)")],
+            extra=one)
+        gpl += "unset multiplot\n"
+        with open(os.path.join(d, "plot.gp"), "w") as f:
+            f.write(gpl)
+        r = subprocess.run([gp, os.path.join(d, "plot.gp")], capture_output=True, text=True)
+        errs = [l for l in r.stderr.splitlines() if l.strip() and "warning" not in l.lower()]
+        if r.returncode or not os.path.exists(png) or errs:
+            sys.exit("report.py: gnuplot failed:\n" + r.stderr)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 PLOT_HEAD = """
 set terminal pngcairo noenhanced size 1800,1100 font "DejaVu Sans,10"
 set output '{png}'
@@ -252,6 +509,11 @@ def series(rows, section, metric, method):
     """[(param, median, min, max)] of one method, by param."""
     return sorted((p, r["median"], r["min"], r["max"]) for (s, m, me, p), r in rows.items()
                   if s == section and m == metric and me == method)
+
+
+def flat(xs, v):
+    """A horizontal line at v over the points xs, as series() gives them."""
+    return [(x, v, v, v) for x in xs] if v and xs else []
 
 
 def lines_plot(d, title, xlabel, ylabel, curves, extra=""):
@@ -277,27 +539,34 @@ def lines_plot(d, title, xlabel, ylabel, curves, extra=""):
     return "\n".join(out) + "\n"
 
 
-def bars_plot(d, name, title, ylabel, bars, logy=True):
-    """bars: [(label, {method: value})]."""
+def bars_plot(d, name, title, ylabel, bars, logy=True, cols=None, extra=""):
+    """bars: [(label, {column: value})]; cols: [(column, style, title)],
+    by default one per method."""
+    if cols is None:
+        cols = [(me, f"ls {STYLE[me]}", me) for me in STYLE]
     out = [f'set title "{title}"', 'set xlabel ""', f'set ylabel "{ylabel}"',
            "unset logscale", "set autoscale", "set style data histograms",
            "set style histogram clustered gap 1", "set style fill solid 0.8 border -1",
            "set boxwidth 0.9", "set xtics rotate by -20", "set key top left"]
     if logy:
         out.append("set logscale y")
+    if extra:
+        out.append(extra)
     bars = [(lab, v) for lab, v in bars if any(x is not None for x in v.values())]
+    # gnuplot refuses a histogram column without a value (no guard pages)
+    cols = [c for c in cols if any(v.get(c[0]) is not None for _, v in bars)]
     if not bars:
         out += ['set label 9 "no data" at graph 0.5,0.5 center',
                 "plot [1:10] [1:10] 2 lc rgb 'white' notitle", "unset label 9"]
         return "\n".join(out) + "\n"
     with open(os.path.join(d, name), "w") as f:
         for lab, v in bars:
-            f.write(f'"{lab}" ' + " ".join("NaN" if v.get(me) is None else str(v[me])
-                                           for me in STYLE) + "\n")
-    cols = [f"u {i + 2}{':xtic(1)' if i == 0 else ''} ls {STYLE[me]} t '{me}'"
-            for i, me in enumerate(STYLE)]
-    out.append(f"plot '{d}/{name}' " + ", '' ".join(cols))
-    out += ["set xtics norotate", "unset style data"]
+            f.write(f'"{lab}" ' + " ".join("NaN" if v.get(c) is None else str(v[c])
+                                           for c, _, _ in cols) + "\n")
+    using = [f"u {i + 2}{':xtic(1)' if i == 0 else ''} {style} t '{t}'"
+             for i, (_, style, t) in enumerate(cols)]
+    out.append(f"plot '{d}/{name}' " + ", '' ".join(using))
+    out += ["set xtics norotate", "unset style data", "unset arrow"]
     return "\n".join(out) + "\n"
 
 
@@ -318,6 +587,10 @@ def plot(meta, rows, png):
              f"{meta.get('cpus', '?')} CPUs, clocksource {meta.get('clocksource', '?')}; "
              f"medians of {meta.get('reps', '?')} runs, bars from the fastest to the slowest; "
              f"QEMU without KVM: compare within one boot")
+    ks = sorted({p for (s, m, me, p) in rows if s == "many" and m == "ns_per_guard"})
+    floors = [(f"floor_{w}", flat(ks, floor(rows, w)), 1000, f"ls 4 dt {dt}",
+               f"floor: {t}") for w, dt, t in (("syscall", 3, "null system call"),
+                                               ("madvise", 2, "do-nothing madvise()"))]
     d = tempfile.mkdtemp(prefix="guard_bench.")
     try:
         gpl = PLOT_HEAD.format(png=png, title=title.replace('"', "'"))
@@ -325,7 +598,7 @@ def plot(meta, rows, png):
             d, "install K single-page guards (one every 2 pages)", "K (guards)",
             "time per guard (µs)",
             [(f"many_{me}", series(rows, "many", "ns_per_guard", me), 1000,
-              f"ls {STYLE[me]}", name[me]) for me in three],
+              f"ls {STYLE[me]}", name[me]) for me in three] + floors,
             f"set key bottom right\nset arrow 1 from {max_map // 2},graph 0 to "
             f"{max_map // 2},graph 1 nohead dt 3 lc rgb 'red'\nset label 1 "
             f"\"vm.max_map_count / 2\" at {max_map // 2},graph 0.95 right offset -0.5,0 "
@@ -395,11 +668,32 @@ def plot(meta, rows, png):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("csv")
+    ap.add_argument("csv", nargs="?")
     ap.add_argument("after", nargs="?", help="a second CSV: print B / A per row")
     ap.add_argument("--txt", help="write the table here (default: stdout)")
     ap.add_argument("--png", help="write the plot of the first CSV here")
+    ap.add_argument("--peer", nargs=2, metavar=("A.csv", "B.csv"),
+                    help="two kernels side by side: absolute figures and ratios of each boot")
+    ap.add_argument("--labels", nargs=2, metavar=("LABEL_A", "LABEL_B"),
+                    help="with --peer: what to call the kernels")
     a = ap.parse_args()
+    if a.peer:
+        if a.csv:
+            ap.error("--peer takes two CSVs, and no others")
+        meta, rows = load(a.peer[0])
+        meta_b, rows_b = load(a.peer[1])
+        labels = kernel_labels(meta, meta_b, a.labels)
+        out = open(a.txt, "w") if a.txt else sys.stdout
+        peer(meta, rows, meta_b, rows_b, labels, out)
+        if a.txt:
+            out.close()
+        if a.png:
+            peer_plot(meta, rows, meta_b, rows_b, labels, a.png)
+        return
+    if not a.csv:
+        ap.error("a CSV, or --peer A.csv B.csv")
+    if a.labels:
+        ap.error("--labels goes with --peer")
     meta, rows = load(a.csv)
     out = open(a.txt, "w") if a.txt else sys.stdout
     if a.after:

@@ -21,9 +21,19 @@
 #                      own sampling profiler on): writes guard_prof.txt, the
 #                      kernel functions each workload spends its time in
 #                      (bench/profile.py, with the kernel's System.map)
+#   --peer             the 6.12 series' kernel and stock 7.3's (bases/7.3),
+#                      each built with the same config and booted in turn
+#                      with the same guard_bench: writes peer-6.12/ and
+#                      peer-7.3/ (each as above) and guard_bench-peer.txt
+#                      and .png, every figure on both kernels, absolute and
+#                      as the mprotect ratio of its own boot (report.py --peer)
+#   --dest DIR         write into DIR instead of $OUT/bench
+#   --initrd FILE      the initramfs to boot (default the base's)
 . "$(dirname "$0")/lib.sh"
 
-config=bench test=guard_bench compare= from_log= profile=
+config=bench test=guard_bench compare= from_log= profile= peer= dest=$OUT/bench
+initrd=$BASE_DIR/initramfs.cpio.gz
+args=("$@")
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--config) config=$2; shift ;;
@@ -31,19 +41,45 @@ while [ $# -gt 0 ]; do
 	--compare) compare=$(realpath "$2"); shift ;;
 	--from-log) from_log=$2; shift ;;
 	--profile) profile=1 test=guard_prof ;;
+	--peer) peer=1 ;;
+	--dest) dest=$2; shift ;;
+	--initrd) initrd=$2; shift ;;
 	*) die "bench.sh: unknown option $1" ;;
 	esac
 	shift
 done
 [ -z "$compare" ] || [ -f "$compare" ] || die "bench.sh: no CSV at $compare"
-dest=$OUT/bench
+
+if [ -n "$peer" ]; then
+	[ -z "$profile$compare$from_log" ] || die "bench.sh: --peer takes none of --profile, --compare, --from-log"
+	# The same initramfs (out/initramfs.cpio.gz, from the 6.12 tree: the
+	# guest programs are static and use only system calls) on both.
+	rest=()
+	for a in "${args[@]}"; do [ "$a" = --peer ] || rest+=("$a"); done
+	BASE=7.3 "$TOP/harness/tree.sh" || die "bench: no 7.3 tree"
+	git -C "$(BASE=7.3 bash -c ". '$TOP/harness/lib.sh'; echo \$TREE")" checkout -q --detach base
+	BASE=7.3 "$TOP/harness/build.sh" "$config" || die "bench: the 7.3 $config kernel does not build"
+	for b in 6.12 7.3; do
+		BASE=$b "$0" "${rest[@]}" --dest "$dest/peer-$b" --initrd "$initrd" ||
+			die "bench: the $b boot failed"
+	done
+	v612=$(sed -n 's/^# tree=//p' "$dest/peer-6.12/guard_bench.csv")
+	v73=$(sed -n 's/^# tree=//p' "$dest/peer-7.3/guard_bench.csv")
+	python3 "$TOP/bench/report.py" --peer "$dest/peer-6.12/guard_bench.csv" \
+		"$dest/peer-7.3/guard_bench.csv" --labels "6.12 + series ($v612)" "stock 7.3 ($v73)" \
+		--txt "$dest/guard_bench-peer.txt" --png "$dest/guard_bench-peer.png" ||
+		die "bench/report.py --peer failed"
+	awk '/^$/ && ++n == 2 { exit } { print }' "$dest/guard_bench-peer.txt"
+	note "bench: $dest/guard_bench-peer.{txt,png}, $dest/peer-{6.12,7.3}/"
+	exit 0
+fi
 mkdir -p "$dest"
 b=$(build_dir "$config")
 
 if [ -z "$from_log" ]; then
 	log=$LOGS/boot-bench-$config${profile:+-profile}.log
 	rc=0
-	"$TOP/harness/boot.sh" --config "$config" --label "bench-$config${profile:+-profile}" \
+	"$TOP/harness/boot.sh" --config "$config" --initrd "$initrd" --label "bench-$config${profile:+-profile}" \
 		${profile:+--append profile=0} --run "$test" || rc=$?
 	[ "$rc" = 0 ] || die "benchmark boot failed (see the lines above; serial log: $log)"
 else

@@ -5,7 +5,8 @@
 #   --config NAME     kernel build to boot (fast|debug|bench|arm64|i386;
 #                     default fast); arm64 boots qemu-system-aarch64's virt
 #                     machine, i386 qemu-system-i386
-#   --initrd FILE     initramfs (default $OUT/initramfs.cpio.gz)
+#   --initrd FILE     initramfs (default the base's: out/initramfs.cpio.gz for
+#                     6.12, out/7.3/initramfs.cpio.gz for 7.3)
 #   --run A,B,C       guest tests to run (names from suites/*.list)
 #   --label TEXT      prefix of the TAP lines (default: the config name)
 #   --timeout SECS    host-side limit for the whole boot (default: the sum
@@ -24,7 +25,7 @@
 #                     exactly CASES (comma-separated; parse.py --known)
 . "$(dirname "$0")/lib.sh"
 
-config=fast initrd=$OUT/initramfs.cpio.gz run= label= timeout= scale=1 cpu= shell= append= retry=
+config=fast initrd=$BASE_DIR/initramfs.cpio.gz run= label= timeout= scale=1 cpu= shell= append= retry=
 known=()
 while [ $# -gt 0 ]; do
 	case "$1" in

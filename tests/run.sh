@@ -267,6 +267,12 @@ expect_pass "bench: two CSVs give per-row ratios (after / before)" \
 	python3 "$TOP/bench/report.py" "$scratch/before.csv" "$scratch/after.csv"
 expect_fail "bench: report.py refuses a CSV without results" 'no results' \
 	python3 "$TOP/bench/report.py" /dev/null
+expect_pass "bench: two kernels side by side give both ratios and their ratio" \
+	'\| install one by one, K=30000 +\| madv +\| µs/guard +\| +1 \| +1 run \| +0.5 \| +1 run \| +0.5 \| +3 \| +6 \| +0.5 \|' \
+	python3 "$TOP/bench/report.py" --peer "$scratch/before.csv" "$scratch/after.csv" \
+	--labels A B --txt /dev/stdout
+expect_fail "bench: --peer takes no serial log" 'peer takes none of' \
+	env OUT="$scratch/bo4" "$H/bench.sh" --peer --from-log "$scratch/bench-good.log"
 
 # --- the guest ----------------------------------------------------------------
 if [ "${1:-}" != --no-guest ]; then
