@@ -411,17 +411,19 @@ def peer(meta_a, rows_a, meta_b, rows_b, labels, out):
                   ", ".join(f"{g} {c}" for g, c in count.items()) + ")", file=out)
 
 
-PEER_HEAD = """
-set terminal pngcairo noenhanced size 1600,1150 font "DejaVu Sans,10"
-set output '{png}'
-set multiplot layout 2,2 title "{title}" font ",13"
-set grid
+# The plots' grid, key and line styles (1-3: the methods, 4: a floor).
+STYLES = """set grid
 set key box opaque
 set style line 1 lc rgb '#1b9e77' lw 2 pt 7
 set style line 2 lc rgb '#d95f02' lw 2 pt 5
 set style line 3 lc rgb '#7570b3' lw 2 pt 9
 set style line 4 lc rgb '#666666' lw 2 pt 3 dt 2
-set style line 5 lc rgb '#1f78b4' lw 2
+"""
+PEER_HEAD = """
+set terminal pngcairo noenhanced size 1600,1150 font "DejaVu Sans,10"
+set output '{png}'
+set multiplot layout 2,2 title "{title}" font ",13"
+""" + STYLES + """set style line 5 lc rgb '#1f78b4' lw 2
 set style line 6 lc rgb '#e6ab02' lw 2
 """
 
@@ -495,13 +497,7 @@ PLOT_HEAD = """
 set terminal pngcairo noenhanced size 1800,1100 font "DejaVu Sans,10"
 set output '{png}'
 set multiplot layout 2,3 title "{title}" font ",13"
-set grid
-set key box opaque
-set style line 1 lc rgb '#1b9e77' lw 2 pt 7
-set style line 2 lc rgb '#d95f02' lw 2 pt 5
-set style line 3 lc rgb '#7570b3' lw 2 pt 9
-set style line 4 lc rgb '#666666' lw 2 pt 3 dt 2
-"""
+""" + STYLES
 STYLE = {"madv": 1, "mprotect": 2, "mmap": 3}
 
 
