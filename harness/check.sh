@@ -19,7 +19,8 @@
 #      mainline's guard-regions selftest, the series' guard-pages (which
 #      must fail exactly the cases its header lists for mainline), the
 #      bad-input table and the glibc 2.43 client; the pristine base and the
-#      tip boot that client too
+#      tip boot that client too; the 6.12 tip boots mainline's guard-regions
+#      (compat/mainline-on-6.12.h lists what fails there)
 #   6. the harness's own tests (tests/run.sh), with the tip's fast kernel
 #   7. the tip built with the debug config and booted with the debug suite
 #      and the -debug stress programs (kmemleak=off), then again with
@@ -206,6 +207,21 @@ if [ -n "$mainline_ok" ]; then
 			--run "$regression,$(names "$TOP/suites/mainline.list"),guard-pages,guard-badinput,glibc-stacks,glibc-stacks-control" | tap || true
 	else
 		record 1 "7.3: selftests/initramfs build: $(tail -1 "$dir/selftests-7.3.err")"
+	fi
+	# Mainline's guard-regions on the 6.12 tip: the 7.3 tree's test, the
+	# tip's uapi headers and compat/mainline-on-6.12.h (what 6.12 lacks
+	# that is not guard-region ABI), judged by the failures that header
+	# lists.
+	note "[$(elapsed)] mainline's guard-regions on the 6.12 tip"
+	if BASE=7.3 HDRS=$(build_dir fast)/usr/include SELFTEST_CFLAGS="-include $TOP/compat/mainline-on-6.12.h" \
+		"$TOP/harness/selftests.sh" --only guard-regions "$OUT/selftests-mainline" 2>"$dir/selftests-mainline.err" &&
+	   "$TOP/harness/initramfs.sh" "$OUT/selftests-mainline" "$OUT/initramfs-mainline.cpio.gz" 2>>"$dir/selftests-mainline.err"; then
+		known=$(python3 "$TOP/harness/known.py" "$TOP/compat/mainline-on-6.12.h") ||
+			record 1 "mainline-on-6.12: compat/mainline-on-6.12.h lists the tests that fail"
+		"$TOP/harness/boot.sh" --config fast --initrd "$OUT/initramfs-mainline.cpio.gz" \
+			--label mainline-on-6.12 --known "guard-regions=$known" --run guard-regions | tap || true
+	else
+		record 1 "mainline-on-6.12: guard-regions build: $(tail -1 "$dir/selftests-mainline.err")"
 	fi
 fi
 

@@ -82,12 +82,15 @@ log=$LOGS/selftests${cross:+-$config}.log
 # 32-bit: a 64-bit off_t, so that pread() of /proc/self/mem reaches
 # addresses above 2 GiB (guard-pages' proc_mem)
 lfs=''; [ "$config" = i386 ] && lfs=-D_FILE_OFFSET_BITS=64
+# SELFTEST_CFLAGS: more flags for the mm selftests (mainline's built for the
+# 6.12 series: -include compat/mainline-on-6.12.h)
+lfs=$(echo $lfs ${SELFTEST_CFLAGS:-})
 
 build_mm() { # DEST PROGRAM...
 	local dest=$1; shift
 	mkdir -p "$dest/mm"
 	make -C "$mm" -j"$JOBS" OUTPUT="$dest/mm" ${cross:+ARCH=$march CROSS_COMPILE=$cross CC=$cc} \
-		${lfs:+EXTRA_CFLAGS=$lfs} \
+		${lfs:+EXTRA_CFLAGS="$lfs"} \
 		KHDR_INCLUDES="-isystem $hdrs $extra_inc" LDFLAGS="-static $extra_ld" \
 		"${@/#/$dest/mm/}" >"$log" 2>&1 || {
 		grep -E 'error|Error' "$log" | head -20 >&2
