@@ -57,8 +57,11 @@ if [ -n "$peer" ]; then
 	rest=()
 	for a in "${args[@]}"; do [ "$a" = --peer ] || rest+=("$a"); done
 	BASE=7.3 "$TOP/harness/tree.sh" || die "bench: no 7.3 tree"
-	git -C "$(BASE=7.3 bash -c ". '$TOP/harness/lib.sh'; echo \$TREE")" checkout -q --detach base
+	[ "$BASE" = 6.12 ] || die "bench.sh --peer runs from the 6.12 base (it boots 7.3 itself)"
+	t73=$(BASE=7.3 bash -c ". '$TOP/harness/lib.sh'; echo \$TREE")
+	git -C "$t73" checkout -q --detach base
 	BASE=7.3 "$TOP/harness/build.sh" "$config" || die "bench: the 7.3 $config kernel does not build"
+	git -C "$t73" checkout -q series
 	for b in 6.12 7.3; do
 		BASE=$b "$0" "${rest[@]}" --dest "$dest/peer-$b" --initrd "$initrd" ||
 			die "bench: the $b boot failed"

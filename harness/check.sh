@@ -30,6 +30,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/series.sh"
 
+[ "$BASE" = 6.12 ] || die "check.sh checks the 6.12 series (and boots 7.3 itself): not BASE=$BASE"
 quick=
 [ "${1:-}" = --quick ] && quick=1
 dir=$OUT/check
@@ -44,6 +45,13 @@ tap() { # append TAP lines from a step's output, renumbered as "- "
 	sed -E -n 's/^(not ok|ok) [0-9]+ /\1 - /p; /^#   /p' | tee -a "$res"
 }
 elapsed() { echo "$(( $(date +%s) - t0 ))s"; }
+boot_tap() { # LABEL BOOT.SH-ARGS...: a boot's TAP lines; one not ok if it gave none
+	local label=$1 out; shift
+	out=$("$TOP/harness/boot.sh" --label "$label" "$@" 2>"$dir/boot-$label.err") || true
+	tap <<<"$out"
+	grep -qE '^(not )?ok ' <<<"$out" ||
+		record 1 "$label: the boot gave no result: $(tail -1 "$dir/boot-$label.err")"
+}
 names() { awk '!/^#/ && NF >= 3 { printf "%s%s", sep, $1; sep = "," }' "$@"; }
 
 "$TOP/harness/deps.sh"
@@ -184,10 +192,10 @@ if BASE=7.3 "$TOP/harness/tree.sh" 2>"$dir/tree-7.3.err"; then
 	else
 		record 1 "7.3: build (fast config) at stock 7.3: $(tail -1 "$dir/build-7.3.err")"
 	fi
-	git -C "$m/linux" checkout -q series
 else
 	record 1 "7.3: stock tree: $(tail -1 "$dir/tree-7.3.err")"
 fi
+[ -f "$TOP/suites/mainline.list" ] || record 1 "7.3: suites/mainline.list is missing"
 if [ -n "$mainline_ok" ]; then
 	st=$m/selftests
 	rm -rf "$st" "$m/selftests-series"
@@ -202,9 +210,9 @@ if [ -n "$mainline_ok" ]; then
 	   BASE=7.3 "$TOP/harness/initramfs.sh" "$st" "$m/initramfs.cpio.gz" 2>>"$dir/selftests-7.3.err"; then
 		known=$(python3 "$TOP/harness/known.py" "$TREE/tools/testing/selftests/mm/guard-pages.c") ||
 			record 1 "7.3: guard-pages.c lists the tests that fail on mainline"
-		BASE=7.3 "$TOP/harness/boot.sh" --config fast --initrd "$m/initramfs.cpio.gz" --label 7.3 \
+		BASE=7.3 boot_tap 7.3 --config fast --initrd "$m/initramfs.cpio.gz" \
 			--retry "$regression" --known "guard-pages=$known" \
-			--run "$regression,$(names "$TOP/suites/mainline.list"),guard-pages,guard-badinput,glibc-stacks,glibc-stacks-control" | tap || true
+			--run "$regression,$(names "$TOP/suites/mainline.list"),guard-pages,guard-badinput,glibc-stacks,glibc-stacks-control"
 	else
 		record 1 "7.3: selftests/initramfs build: $(tail -1 "$dir/selftests-7.3.err")"
 	fi
@@ -218,12 +226,13 @@ if [ -n "$mainline_ok" ]; then
 	   "$TOP/harness/initramfs.sh" "$OUT/selftests-mainline" "$OUT/initramfs-mainline.cpio.gz" 2>>"$dir/selftests-mainline.err"; then
 		known=$(python3 "$TOP/harness/known.py" "$TOP/compat/mainline-on-6.12.h") ||
 			record 1 "mainline-on-6.12: compat/mainline-on-6.12.h lists the tests that fail"
-		"$TOP/harness/boot.sh" --config fast --initrd "$OUT/initramfs-mainline.cpio.gz" \
-			--label mainline-on-6.12 --known "guard-regions=$known" --run guard-regions | tap || true
+		boot_tap mainline-on-6.12 --config fast --initrd "$OUT/initramfs-mainline.cpio.gz" \
+			--known "guard-regions=$known" --run guard-regions
 	else
 		record 1 "mainline-on-6.12: guard-regions build: $(tail -1 "$dir/selftests-mainline.err")"
 	fi
 fi
+[ -z "$m" ] || git -C "$m/linux" checkout -q series 2>/dev/null || true
 
 note "[$(elapsed)] harness self-tests (bad inputs must fail loudly)"
 "$TOP/tests/run.sh" 2>"$dir/selftests.err" | tap || true

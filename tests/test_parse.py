@@ -159,6 +159,10 @@ class ParseTest(unittest.TestCase):
             self.assertEqual(f, 0, out)
             self.assertIn("not counted", out)
 
+    def test_known_failures_of_a_skipped_program_fail(self):
+        f, out = self.known("1..0 # SKIP no guard pages\n", ["s.b"], rc=4)
+        self.assertEqual(f, 1, out)
+
     def test_known_failures_of_a_run_cut_short_fail(self):
         f, out = self.known("1..3\nok 1 s.a\nnot ok 2 s.b\n", ["s.b"], rc=139)
         self.assertEqual(f, 1, out)
