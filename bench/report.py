@@ -411,6 +411,16 @@ def peer(meta_a, rows_a, meta_b, rows_b, labels, out):
                   ", ".join(f"{g} {c}" for g, c in count.items()) + ")", file=out)
 
 
+def run_gnuplot(gp, d, script, png):
+    """Run gnuplot on SCRIPT (in directory D); exit if it made no PNG."""
+    with open(os.path.join(d, "plot.gp"), "w") as f:
+        f.write(script)
+    r = subprocess.run([gp, os.path.join(d, "plot.gp")], capture_output=True, text=True)
+    errs = [l for l in r.stderr.splitlines() if l.strip() and "warning" not in l.lower()]
+    if r.returncode or not os.path.exists(png) or errs:
+        sys.exit("report.py: gnuplot failed:\n" + r.stderr)
+
+
 # The plots' grid, key and line styles (1-3: the methods, 4: a floor).
 STYLES = """set grid
 set key box opaque
@@ -483,12 +493,7 @@ def peer_plot(meta_a, rows_a, meta_b, rows_b, labels, png):
                                     ("none", "lc rgb '#666666'", "no method (floor)")],
             extra=one)
         gpl += "unset multiplot\n"
-        with open(os.path.join(d, "plot.gp"), "w") as f:
-            f.write(gpl)
-        r = subprocess.run([gp, os.path.join(d, "plot.gp")], capture_output=True, text=True)
-        errs = [l for l in r.stderr.splitlines() if l.strip() and "warning" not in l.lower()]
-        if r.returncode or not os.path.exists(png) or errs:
-            sys.exit("report.py: gnuplot failed:\n" + r.stderr)
+        run_gnuplot(gp, d, gpl, png)
     finally:
         shutil.rmtree(d, ignore_errors=True)
 
@@ -652,12 +657,7 @@ def plot(meta, rows, png):
         gpl += bars_plot(d, "ratios", "same-boot ratios: time to madv's; "
                          "faults/s to beside no toggler", "ratio", rat)
         gpl += "unset multiplot\n"
-        with open(os.path.join(d, "plot.gp"), "w") as f:
-            f.write(gpl)
-        r = subprocess.run([gp, os.path.join(d, "plot.gp")], capture_output=True, text=True)
-        errs = [l for l in r.stderr.splitlines() if l.strip() and "warning" not in l.lower()]
-        if r.returncode or not os.path.exists(png) or errs:
-            sys.exit("report.py: gnuplot failed:\n" + r.stderr)
+        run_gnuplot(gp, d, gpl, png)
     finally:
         shutil.rmtree(d, ignore_errors=True)
 
