@@ -48,6 +48,13 @@ if [ -n "$want" ]; then
 		echo "warning: $suite no longer serves $pkg $want; taking the newest, $(echo "$served" | sort -V | tail -1)" >&2
 	fi
 fi
-(cd "$cache" && apt-get "${opts[@]}" download "$get") >>"$log" 2>&1 ||
+# Into a directory of its own, so that the path printed is the one fetched.
+tmp=$(mktemp -d "$cache/.fetch.XXXXXX")
+if ! (cd "$tmp" && apt-get "${opts[@]}" download "$get") >>"$log" 2>&1; then
+	rm -rf "$tmp"
 	die "fetch: apt-get download $get from $suite failed ($(grep -m1 -E '^(E|Err):' "$log" || echo "see $log"))"
-ls "$cache/${pkg}_"*.deb | sort -V | tail -1
+fi
+deb=$(ls "$tmp"/*.deb)
+mv "$deb" "$cache/"
+rmdir "$tmp"
+echo "$cache/$(basename "$deb")"
