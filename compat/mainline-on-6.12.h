@@ -9,12 +9,29 @@
  * opened once, names the same mm.  (Without it, the three process_madvise
  * tests of guard-regions fail on 6.12 with EBADF.)
  *
- * Built so, mainline 7.3.4's guard-regions runs on the 6.12 series, and
- * exactly these tests fail, for what the series does not have yet:
- *   guard_regions.anon.smaps - no "gu" in smaps' VmFlags for a VMA that has
- *	had guards (VM_MAYBE_GUARD, mainline 6.19)
- *   guard_regions.shmem.smaps - the same
- *   guard_regions.file.smaps - the same
+ * Built so, mainline 7.3.4's guard-regions runs on the 6.12 series and every
+ * test that runs passes.  These 17 skip by design for their backing (the
+ * check fails if any other test skips, or one of these runs):
+ *   guard_regions.anon.madvise_sequential - MADV_SEQUENTIAL: file-backed only
+ *   guard_regions.anon.map_private - MAP_PRIVATE of a file: file-backed only
+ *   guard_regions.anon.readonly_file - a read-only file: file-backed only
+ *   guard_regions.anon.fault_around - fault-around: file-backed only
+ *   guard_regions.anon.truncation - truncation: file-backed only
+ *   guard_regions.anon.hole_punch - hole punching: file-backed only
+ *   guard_regions.anon.memfd_write_seal - memfd seals: shmem only
+ *   guard_regions.shmem.fork_cow - copy-on-write: anonymous only
+ *   guard_regions.shmem.fork_wipeonfork - MADV_WIPEONFORK: anonymous only
+ *   guard_regions.shmem.lazyfree - MADV_FREE: anonymous only
+ *   guard_regions.shmem.readonly_file - needs a local file
+ *   guard_regions.file.fork_cow - copy-on-write: anonymous only
+ *   guard_regions.file.fork_wipeonfork - MADV_WIPEONFORK: anonymous only
+ *   guard_regions.file.lazyfree - MADV_FREE: anonymous only
+ *   guard_regions.file.uffd - the test registers anonymous or shmem only
+ *   guard_regions.file.memfd_write_seal - memfd seals: shmem only
+ *   guard_regions.file.anon_zeropage - the zero page: anonymous or shmem only
+ *
+ * (Before the series had VM_MAYBE_GUARD, its three smaps tests failed: no
+ * "gu" in VmFlags.)
  */
 #ifndef MAINLINE_ON_6_12_H
 #define MAINLINE_ON_6_12_H

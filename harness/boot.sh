@@ -23,6 +23,8 @@
 #                     and shows the first run's failure
 #   --known NAME=CASES  test NAME passes only if the cases that fail are
 #                     exactly CASES (comma-separated; parse.py --known)
+#   --skips NAME=CASES  and only if the cases that skip are exactly CASES
+#                     (parse.py --skips)
 . "$(dirname "$0")/lib.sh"
 
 config=fast initrd=$BASE_DIR/initramfs.cpio.gz run= label= timeout= scale=1 cpu= shell= append= retry=
@@ -40,6 +42,7 @@ while [ $# -gt 0 ]; do
 	--append) append=$2; shift ;;
 	--retry) retry=$2; shift ;;
 	--known) known+=(--known "$2"); shift ;;
+	--skips) known+=(--skips "$2"); shift ;;
 	*) die "boot.sh: unknown option $1" ;;
 	esac
 	shift

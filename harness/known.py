@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""known.py FILE: the test cases that FILE's header comment lists as failing
-on stock mainline, comma-separated, for boot.sh --known.
+"""known.py [--skips] FILE: the test cases that FILE's header comment lists as
+failing on stock mainline, comma-separated, for boot.sh --known; with
+--skips, those it lists as skipping by design, for boot.sh --skips.
 
 The list follows a line containing "exactly these tests fail", one case a
 line, "NAME - why" (continuation lines of the why do not start with a case
@@ -9,7 +10,8 @@ second list, after a line containing "not counted either way", names cases
 that fail there only some of the time: they are printed with a leading "?"
 (parse.py lets them pass or fail).  Fails when there is no first list, so
 that a header rewritten without it cannot make the check accept any
-result."""
+result.  The skip list follows a line containing "skip by design", in the
+same "NAME - why" form; --skips fails when there is none."""
 
 import re
 import sys
@@ -38,6 +40,14 @@ def known(text):
 
 
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--skips":
+        with open(sys.argv[2]) as f:
+            cases = listed(f.read(), "skip by design")
+        if not cases:
+            sys.exit(f"known.py: {sys.argv[2]} lists no tests that skip "
+                     "(a line with 'skip by design', then 'NAME - why' lines)")
+        print(",".join(cases))
+        return
     with open(sys.argv[1]) as f:
         cases = known(f.read())
     if not [c for c in cases if not c.startswith("?")]:

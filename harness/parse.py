@@ -17,6 +17,10 @@ otherwise, naming the difference.  A case written ?CASE may fail or pass
 (a race that the kernel loses only some of the time): it is not counted.  A test that did not finish (timeout,
 crash) fails whatever it listed.
 
+--skips NAME=CASE,CASE,... says that test NAME skips exactly those cases
+(kselftest "ok N CASE # SKIP"), by design: it fails when another case skips
+or a listed one runs.
+
 --failed-among NAMES prints (comma-separated) the tests among NAMES that did
 not pass, and nothing else.  --retry-log LOG2 takes the serial log of a
 second boot that ran some of them again: their results replace the first
@@ -36,6 +40,7 @@ TOTALS = re.compile(r"^# Totals: pass:(\d+) fail:(\d+) xfail:(\d+) xpass:(\d+) "
 UFFD = re.compile(r"^Userfaults unit tests: pass=(\d+), skip=(\d+), fail=(\d+)")
 TAP = re.compile(r"^(not ok|ok) \d+")
 CASE_FAIL = re.compile(r"^not ok \d+ (\S+)")
+CASE_SKIP = re.compile(r"^ok \d+ (\S+) # SKIP")
 KSFT_SKIP = 4
 
 
@@ -54,7 +59,8 @@ def parse(text):
             cur = {"name": name, "rc": None, "timeout": False, "missing": False,
                    "pass": 0, "fail": 0, "skip": 0, "totals": False,
                    "start": _stamp(line), "secs": None, "output": [],
-                   "failed_cases": [], "plan": None, "results": 0}
+                   "failed_cases": [], "skipped_cases": [], "plan": None,
+                   "results": 0}
             run["tests"].append(cur)
             run["running"] = name
         elif line.startswith("### END ") and cur is not None:
@@ -76,6 +82,9 @@ def parse(text):
             c = CASE_FAIL.match(line)
             if c:
                 cur["failed_cases"].append(c.group(1))
+            c = CASE_SKIP.match(line)
+            if c:
+                cur["skipped_cases"].append(c.group(1))
             if TAP.match(line):
                 cur["results"] += 1
             elif cur["plan"] is None and re.match(r"^1\.\.\d+$", line):
@@ -161,6 +170,19 @@ def apply_known(run, known):
         t["status"] = "known" if got == cases and complete else "fail"
 
 
+def apply_skips(run, skips):
+    """Tests of SKIPS (name -> set of cases) pass only if exactly those skipped."""
+    for t in run["tests"]:
+        cases = skips.get(t["name"])
+        if cases is None or t["status"] not in ("pass", "known"):
+            continue
+        got = set(t["skipped_cases"])
+        t["skips"] = {"listed": len(cases), "unexpected": sorted(got - cases),
+                      "ran": sorted(cases - got)}
+        if got != cases:
+            t["status"] = "fail"
+
+
 def report(run, label, expect, out=sys.stdout):
     """Print TAP lines; return the number of failures."""
     failures = 0
@@ -183,6 +205,13 @@ def report(run, label, expect, out=sys.stdout):
             detail += (f"; known to fail {len(k['listed'])} cases, but these failed too: "
                        f"{', '.join(k['unexpected']) or 'none'}; and these passed: "
                        f"{', '.join(k['passed']) or 'none'}")
+        sk = t.get("skips")
+        if sk and ok:
+            detail += f"; skipped exactly the {sk['listed']} cases listed as skipping"
+        elif sk and (sk["unexpected"] or sk["ran"]):
+            detail += (f"; these skipped, unlisted: {', '.join(sk['unexpected']) or 'none'}"
+                       f"; these are listed as skipping but did not: "
+                       f"{', '.join(sk['ran']) or 'none'}")
         if t["secs"] is not None:
             detail += f", {t['secs']}s"
         if t["status"] == "timeout":
@@ -245,6 +274,8 @@ def main():
     ap.add_argument("--retry-log", help="serial log of a boot that re-ran failed tests")
     ap.add_argument("--known", action="append", default=[],
                     help="NAME=CASE,CASE,...: the cases test NAME is known to fail")
+    ap.add_argument("--skips", action="append", default=[],
+                    help="NAME=CASE,CASE,...: the cases test NAME skips, exactly")
     a = ap.parse_args()
     with open(a.log, errors="replace") as f:
         run = parse(f.read())
@@ -263,6 +294,13 @@ def main():
         if not [c for c in known[name] if not c.startswith("?")]:
             sys.exit(f"parse.py: --known {k}: no case known to fail")
     apply_known(run, known)
+    skips = {}
+    for k in a.skips:
+        name, _, cases = k.partition("=")
+        skips[name] = set(c for c in cases.split(",") if c)
+        if not skips[name]:
+            sys.exit(f"parse.py: --skips {k}: no case listed")
+    apply_skips(run, skips)
     expect = [e for e in a.expect.split(",") if e]
     failures = report(run, a.label, expect)
     if a.json:

@@ -70,6 +70,15 @@ expect_fail "fetch: a package the suite does not serve is named in one line" \
 	'^error: fetch: trixie-backports does not serve no-such-package-for-harness-test' \
 	"$H/fetch.sh" trixie-backports no-such-package-for-harness-test
 
+# --- citations.py: mainline commits cited in the messages -------------------
+printf 'Subject: [PATCH] x\n\nAs in commit 5dba5cc2e0ff ("mm: introduce VM_MAYBE_GUARD\nand make visible in /proc/$pid/smaps").\n---\n' > "$scratch/cite-ok.patch"
+expect_pass "citations: a wrapped citation of a listed commit passes" '^1 citations of mainline commits, 0 wrong' \
+	python3 "$H/citations.py" "$TOP/docs/mainline-commits.txt" "$scratch/cite-ok.patch"
+printf 'Subject: [PATCH] x\n\nFixes: 5dba5cc2e0ff ("mm: add VM_MAYBE_GUARD")\nAnd commit 0123456789ab ("mm: made up").\nAnd commit 64212ba02e66.\n---\n' > "$scratch/cite-bad.patch"
+expect_fail "citations: a wrong subject, an unknown id and a bare id are all refused" \
+	'^3 citations of mainline commits, 3 wrong' \
+	python3 "$H/citations.py" "$TOP/docs/mainline-commits.txt" "$scratch/cite-bad.patch"
+
 # --- known.py: the list of tests that fail on mainline ----------------------
 printf '/*\n * Tests.\n *\n * Nothing fails anywhere.\n */\n' > "$scratch/nolist.c"
 expect_fail "known: a header without the list fails, naming what it looks for" \
@@ -77,6 +86,12 @@ expect_fail "known: a header without the list fails, naming what it looks for" \
 printf '/*\n * On stock Linux 7.3.4 exactly these tests fail:\n *   f.a.x - why,\n *\tgoing on f.b - not a case\n *   f.b.y - why\n *\n *   f.c.z - after the list\n */\n' > "$scratch/list.c"
 expect_pass "known: the list ends at the comment's empty line" '^f\.a\.x,f\.b\.y$' \
 	python3 "$H/known.py" "$scratch/list.c"
+
+expect_fail "known: --skips on a header without a skip list fails" \
+	'lists no tests that skip' python3 "$H/known.py" --skips "$scratch/list.c"
+printf '/*\n * These skip by design for their backing:\n *   f.a.x - why\n *   f.b.y - why\n *\n */\n' > "$scratch/skips.c"
+expect_pass "known: --skips prints the skip list" '^f\.a\.x,f\.b\.y$' \
+	python3 "$H/known.py" --skips "$scratch/skips.c"
 
 # The list is evidence only if a kernel that differs fails it: the series'
 # own boot of guard-pages (check.sh boots the tip before these tests) must

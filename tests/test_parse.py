@@ -168,6 +168,31 @@ class ParseTest(unittest.TestCase):
         self.assertEqual(f, 1, out)
         self.assertIn("not every case ran", out)
 
+    SKIPS = ("TAP version 13\n1..3\nok 1 s.a\nok 2 s.b # SKIP not here\n"
+             "ok 3 s.c # SKIP nor here\n"
+             "# Totals: pass:1 fail:0 xfail:0 xpass:0 skip:2 error:0\n")
+
+    def skips(self, cases):
+        run_ = parse.parse(START + test("gp", self.SKIPS, rc=0) + DONE)
+        parse.apply_skips(run_, {"gp": set(cases)})
+        out = io.StringIO()
+        return parse.report(run_, "t", ["gp"], out=out), out.getvalue()
+
+    def test_listed_skips_exactly_pass(self):
+        f, out = self.skips(["s.b", "s.c"])
+        self.assertEqual(f, 0, out)
+        self.assertIn("skipped exactly the 2 cases listed", out)
+
+    def test_unlisted_skip_fails(self):
+        f, out = self.skips(["s.b"])
+        self.assertEqual(f, 1, out)
+        self.assertIn("these skipped, unlisted: s.c", out)
+
+    def test_listed_skip_that_runs_fails(self):
+        f, out = self.skips(["s.a", "s.b", "s.c"])
+        self.assertEqual(f, 1, out)
+        self.assertIn("listed as skipping but did not: s.a", out)
+
 
 if __name__ == "__main__":
     unittest.main()
