@@ -57,7 +57,7 @@ fi
 # Warnings about other documents are the base's (a partial SPHINXDIRS
 # build cannot resolve links to the rest of the tree); ours must have none.
 ours=$(grep -iE 'warning|error' "$log" |
-	grep -E 'page_table_walk\.rst|pagewalk\.[ch]|mm/index\.rst:[0-9]+: WARNING: toctree' || true)
+	grep -E 'page_table_walk\.rst|pagewalk\.[ch]|mm/madvise\.c|mm/index\.rst:[0-9]+: WARNING: toctree' || true)
 if [ -z "$ours" ]; then
 	tapline ok "make htmldocs SPHINXDIRS=mm: no warning about $doc or the pagewalk kernel-doc"
 else
@@ -69,7 +69,8 @@ if python3 "$TOP/harness/htmltext.py" "$html" >"$LOGS/page_table_walk.txt" 2>/de
 	missing=
 	for want in "Generic Page Table Walker" "Installing entries" \
 		    "int walk_page_range_mm(struct mm_struct *mm" \
-		    "struct mm_walk_ops" "install_pte" "Return" "guard_install"; do
+		    "struct mm_walk_ops" "install_ptes" "Return" \
+		    "long madvise_guard_install(struct vm_area_struct *vma"; do
 		grep -qF "$want" "$LOGS/page_table_walk.txt" || missing="$missing '$want'"
 	done
 	if [ -z "$missing" ]; then
