@@ -10,7 +10,7 @@
  * tests of guard-regions fail on 6.12 with EBADF.)
  *
  * Built so, mainline 7.3.4's guard-regions runs on the 6.12 series and every
- * test that runs passes.  These 17 skip by design for their backing (the
+ * test that runs passes.  These 19 skip by design for their backing (the
  * check fails if any other test skips, or one of these runs):
  *   guard_regions.anon.madvise_sequential - MADV_SEQUENTIAL: file-backed only
  *   guard_regions.anon.map_private - MAP_PRIVATE of a file: file-backed only
@@ -19,6 +19,7 @@
  *   guard_regions.anon.truncation - truncation: file-backed only
  *   guard_regions.anon.hole_punch - hole punching: file-backed only
  *   guard_regions.anon.memfd_write_seal - memfd seals: shmem only
+ *   guard_regions.anon.truncation_race - truncation: file-backed only
  *   guard_regions.shmem.fork_cow - copy-on-write: anonymous only
  *   guard_regions.shmem.fork_wipeonfork - MADV_WIPEONFORK: anonymous only
  *   guard_regions.shmem.lazyfree - MADV_FREE: anonymous only
@@ -27,6 +28,7 @@
  *   guard_regions.file.fork_wipeonfork - MADV_WIPEONFORK: anonymous only
  *   guard_regions.file.lazyfree - MADV_FREE: anonymous only
  *   guard_regions.file.uffd - the test registers anonymous or shmem only
+ *   guard_regions.file.uffd_wp - the same
  *   guard_regions.file.memfd_write_seal - memfd seals: shmem only
  *   guard_regions.file.anon_zeropage - the zero page: anonymous or shmem only
  *

@@ -8,7 +8,9 @@
 #      touched file and the mm htmldocs (docs.sh)
 #   3. a fast-config build at the base and at every patch (bisectability),
 #      and W=1 compiles of the C files each patch changes, which must add
-#      no warning (w1.sh); a patch that changes no file the kernel build reads
+#      no warning (w1.sh); sparse (C=2) on the files the series changes,
+#      at the base and at the tip, which must add none either (sparse.sh);
+#      the code the series changes cross-built for ARC (arch.sh arc); a patch that changes no file the kernel build reads
 #      is not built again, the mm selftest programs it changes are built
 #      at it instead; the base is booted with the regression set
 #      (reference counts)
@@ -166,6 +168,10 @@ for c in $(git -C "$TREE" rev-parse "$BASE_BRANCH") $commits; do
 		fi
 	fi
 	if [ $i = 0 ]; then
+		# sparse at the base, on the files the series changes; the tip
+		# is compared with it below.
+		"$TOP/harness/sparse.sh" collect fast "$dir/sparse-base.txt" \
+			$("$TOP/harness/sparse.sh" files) 2>>"$dir/sparse.err" || true
 		note "[$(elapsed)] boot base with the regression set"
 		# (and glibc 2.43, which falls back to mprotect() guards here)
 		if "$TOP/harness/selftests.sh" --mm-only "$OUT/selftests-base" &&
@@ -181,6 +187,15 @@ for c in $(git -C "$TREE" rev-parse "$BASE_BRANCH") $commits; do
 	i=$((i + 1))
 done
 tree_git checkout -q "$SERIES_BRANCH"
+
+# sparse at the tip (the fast build directory holds the tip's objects), and
+# the kernel code the series changes cross-built for ARC (arch.sh arc).
+note "[$(elapsed)] sparse at the tip, ARC cross build"
+"$TOP/harness/sparse.sh" collect fast "$dir/sparse-tip.txt" \
+	$("$TOP/harness/sparse.sh" files) 2>>"$dir/sparse.err" || true
+"$TOP/harness/sparse.sh" compare "$dir/sparse-base.txt" "$dir/sparse-tip.txt" | tee -a "$res" || true
+"$TOP/harness/arch.sh" arc 2>"$dir/arch-arc.err" | grep -E '^(not )?ok - |^#   ' | tee -a "$res" ||
+	record 1 "arc: arch.sh arc gave no result: $(tail -1 "$dir/arch-arc.err")"
 
 note "[$(elapsed)] boot tip (fast config)"
 "$TOP/harness/selftests.sh" "$OUT/selftests"
@@ -203,9 +218,22 @@ note "[$(elapsed)] stock 7.3 (bases/7.3)"
 m=$(BASE=7.3 bash -c ". '$TOP/harness/lib.sh'; echo \$BASE_DIR") mainline_ok=
 if BASE=7.3 "$TOP/harness/tree.sh" 2>"$dir/tree-7.3.err"; then
 	record 0 "7.3: stock tree: linux-source-7.3 $(TREE=$m/linux base_tree_version) + patches-7.3/ ($(PATCHES=$TOP/patches-7.3 series_files | wc -l) patches)"
+	# The 7.3 series as linux-mm gets it: checkpatch with 7.3's own
+	for p in $(PATCHES=$TOP/patches-7.3 series_files); do
+		if PATH=/usr/bin:$PATH "$m/linux/scripts/checkpatch.pl" --strict --quiet --ignore UNKNOWN_COMMIT_ID \
+			"$p" >"$dir/checkpatch-7.3-$(basename "$p").log" 2>&1; then
+			record 0 "7.3 series: checkpatch --strict $(basename "$p")"
+		else
+			record 1 "7.3 series: checkpatch --strict $(basename "$p"): $(grep -E '^total:' "$dir/checkpatch-7.3-$(basename "$p").log")"
+		fi
+	done
 	git -C "$m/linux" checkout -q --detach base
 	if BASE=7.3 "$TOP/harness/build.sh" fast 2>"$dir/build-7.3.err"; then
 		record 0 "7.3: build (fast config) at stock 7.3"; mainline_ok=1
+		# sparse on the files the 7.3 series changes, at stock 7.3;
+		# compared with the series' build below
+		BASE=7.3 "$TOP/harness/sparse.sh" collect fast "$dir/sparse-7.3-base.txt" \
+			$(BASE=7.3 "$TOP/harness/sparse.sh" files) 2>>"$dir/sparse.err" || true
 	else
 		record 1 "7.3: build (fast config) at stock 7.3: $(tail -1 "$dir/build-7.3.err")"
 	fi
@@ -216,11 +244,32 @@ fi
 # mainline's guard-regions skips exactly these, on 7.3 and on the tip
 skips=$(python3 "$TOP/harness/known.py" --skips "$TOP/compat/mainline-on-6.12.h") ||
 	record 1 "compat/mainline-on-6.12.h lists the guard-regions tests that skip"
+# The 7.3 series' fixes (suites/mainline-fixes.txt): the cases that show
+# them fail on stock 7.3 and pass with patches-7.3/.
+fixes=$TOP/suites/mainline-fixes.txt nfix=$(PATCHES=$TOP/patches-7.3 series_files | wc -l)
+fixed_cases() { # TEST: the cases of TEST the list names, comma-separated
+	awk -v t="$1" '!/^#/ && NF >= 3 && $1 == t { printf "%s%s", sep, $2; sep = "," }' "$fixes"
+}
+if [ "$nfix" -gt 0 ]; then
+	# (a long Subject: header is folded: its continuation lines start
+	# with a space)
+	subjects=$(PATCHES=$TOP/patches-7.3 series_files | xargs -r awk '
+		/^Subject: / { s = $0; folded = 1; next }
+		folded && /^ / { s = s $0; next }
+		folded { sub(/^Subject: \[PATCH[^]]*\] /, "", s); print s; folded = 0; nextfile }')
+	unknown=$(awk '!/^#/ && NF >= 3 { $1 = $2 = ""; sub(/^ +/, ""); print }' "$fixes" | sort -u |
+		grep -vxF -f <(echo "$subjects") || true)
+	if [ -z "$(fixed_cases guard-regions)$(fixed_cases guard-pages)" ] || [ -n "$unknown" ]; then
+		record 1 "7.3 series: suites/mainline-fixes.txt names the cases its fixes pass${unknown:+ (no such patch in patches-7.3/: $unknown)}"
+	fi
+fi
 if [ -n "$mainline_ok" ]; then
 	st=$m/selftests
 	rm -rf "$st" "$m/selftests-series"
-	# mainline's selftests from its own tree, the series' guard-pages
-	# from the 6.12 tip's tree, both with 7.3's uapi headers
+	# mainline's selftests from its own tree at the tip of patches-7.3/
+	# (guard-regions as the 7.3 series extends it), the 6.12 series'
+	# guard-pages from the 6.12 tip's tree, both with 7.3's uapi headers
+	git -C "$m/linux" checkout -q series
 	if BASE=7.3 "$TOP/harness/selftests.sh" --mm-only "$st" 2>"$dir/selftests-7.3.err" &&
 	   HDRS=$m/build-fast/usr/include "$TOP/harness/selftests.sh" --only guard-pages \
 		"$m/selftests-series" 2>>"$dir/selftests-7.3.err" &&
@@ -230,10 +279,31 @@ if [ -n "$mainline_ok" ]; then
 	   BASE=7.3 "$TOP/harness/initramfs.sh" "$st" "$m/initramfs.cpio.gz" 2>>"$dir/selftests-7.3.err"; then
 		known=$(python3 "$TOP/harness/known.py" "$TREE/tools/testing/selftests/mm/guard-pages.c") ||
 			record 1 "7.3: guard-pages.c lists the tests that fail on mainline"
+		fixed=$(fixed_cases guard-regions)
 		BASE=7.3 boot_tap 7.3 --config fast --initrd "$m/initramfs.cpio.gz" \
 			--retry "$regression" --known "guard-pages=$known" \
-			--skips "guard-regions=$skips" \
+			${fixed:+--known "guard-regions=$fixed"} --skips "guard-regions=$skips" \
 			--run "$regression,$(names "$TOP/suites/mainline.list"),guard-pages,guard-badinput,glibc-stacks,glibc-stacks-control"
+		# The 7.3 series: its kernel, in the same build directory (only
+		# what the series changes is compiled again), with the same
+		# programs: guard-regions passes, and guard-pages fails only the
+		# cases the series does not fix.
+		if [ "$nfix" -gt 0 ]; then
+			note "[$(elapsed)] the 7.3 series ($nfix patches)"
+			if BASE=7.3 "$TOP/harness/build.sh" fast 2>"$dir/build-7.3-series.err"; then
+				record 0 "7.3 series: build (fast config) at the tip of patches-7.3/"
+				BASE=7.3 "$TOP/harness/sparse.sh" collect fast "$dir/sparse-7.3-tip.txt" \
+					$(BASE=7.3 "$TOP/harness/sparse.sh" files) 2>>"$dir/sparse.err" || true
+				BASE=7.3 "$TOP/harness/sparse.sh" compare "$dir/sparse-7.3-base.txt" "$dir/sparse-7.3-tip.txt" |
+					sed 's/^\(not \)\?ok - /&7.3 series: /' | tee -a "$res" || true
+				left=$(tr , '\n' <<<"$known" | grep -vxF -f <(fixed_cases guard-pages | tr , '\n') | paste -sd, || true)
+				BASE=7.3 boot_tap 7.3-series --config fast --initrd "$m/initramfs.cpio.gz" \
+					${left:+--known "guard-pages=$left"} --skips "guard-regions=$skips" \
+					--run "$(names "$TOP/suites/mainline.list"),guard-pages,guard-badinput"
+			else
+				record 1 "7.3 series: build (fast config): $(tail -1 "$dir/build-7.3-series.err")"
+			fi
+		fi
 	else
 		record 1 "7.3: selftests/initramfs build: $(tail -1 "$dir/selftests-7.3.err")"
 	fi

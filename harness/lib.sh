@@ -69,7 +69,8 @@ config_fragments() {
 	bench) first=fast.config rest="series.config bench.config" ;;
 	arm64) first=arm64.config rest=series.config ;;
 	i386)  first=i386.config rest=series.config ;;
-	*) die "unknown kernel config '$1' (known: fast, debug, bench, arm64, i386)" ;;
+	arc)   first=arc.config rest=series.config ;;
+	*) die "unknown kernel config '$1' (known: fast, debug, bench, arm64, i386, arc)" ;;
 	esac
 	# The base's own fragment (bases/NAME: kconfig=), for options that
 	# differ between kernel versions, comes right after the first one.
@@ -79,18 +80,20 @@ config_fragments() {
 }
 
 # The kernel architecture of a config name, and the cross compiler's prefix
-# (Debian's gcc-aarch64-linux-gnu; i386 is built by the host's x86_64 gcc,
-# which makes 32-bit kernels without multilib).
+# (Debian's gcc-aarch64-linux-gnu and gcc-arc-linux-gnu; i386 is built by
+# the host's x86_64 gcc, which makes 32-bit kernels without multilib).
 config_arch() {
 	case "$1" in
 	arm64) echo arm64 ;;
 	i386)  echo i386 ;;
+	arc)   echo arc ;;
 	*)     echo x86_64 ;;
 	esac
 }
 cross_prefix() {
 	case "$1" in
 	arm64) echo aarch64-linux-gnu- ;;
+	arc)   echo arc-linux-gnu- ;;
 	*)     echo ;;
 	esac
 }
