@@ -21,8 +21,19 @@ export_to() {
 	if [ -n "$(git -C "$TREE" config "branch.$SERIES_BRANCH.description" || true)" ]; then
 		cover=(--cover-letter --cover-from-description=subject)
 	fi
+	# Recipients as scripts/get_maintainer.pl names them for the whole
+	# series: the mailing lists (bare addresses) in To:, the people in Cc:.
+	local rcpt=() a
+	while IFS= read -r a; do
+		case "$a" in
+		*'<'*) rcpt+=(--cc="$a") ;;
+		*) rcpt+=(--to="$a") ;;
+		esac
+	done < <(git -C "$TREE" diff "$BASE_BRANCH" "$SERIES_BRANCH" |
+		(cd "$TREE" && perl scripts/get_maintainer.pl --no-rolestats --no-git \
+			--no-git-fallback --no-tree 2>/dev/null) | grep '@' || true)
 	git -C "$TREE" format-patch -q --zero-commit --no-signature --base="$BASE_BRANCH" \
-		"${cover[@]}" -o "$dir" "$BASE_BRANCH..$SERIES_BRANCH" >/dev/null
+		"${rcpt[@]}" "${cover[@]}" -o "$dir" "$BASE_BRANCH..$SERIES_BRANCH" >/dev/null
 	# Cover letter dates are "now": pin them to the last patch's date.
 	if [ -f "$dir/0000-cover-letter.patch" ]; then
 		local d
