@@ -171,7 +171,8 @@ for c in $(git -C "$TREE" rev-parse "$BASE_BRANCH") $commits; do
 		# sparse at the base, on the files the series changes; the tip
 		# is compared with it below.
 		"$TOP/harness/sparse.sh" collect fast "$dir/sparse-base.txt" \
-			$("$TOP/harness/sparse.sh" files) 2>>"$dir/sparse.err" || true
+			$("$TOP/harness/sparse.sh" files) 2>>"$dir/sparse.err" ||
+			rm -f "$dir/sparse-base.txt"
 		note "[$(elapsed)] boot base with the regression set"
 		# (and glibc 2.43, which falls back to mprotect() guards here)
 		if "$TOP/harness/selftests.sh" --mm-only "$OUT/selftests-base" &&
@@ -191,9 +192,13 @@ tree_git checkout -q "$SERIES_BRANCH"
 # sparse at the tip (the fast build directory holds the tip's objects), and
 # the kernel code the series changes cross-built for ARC (arch.sh arc).
 note "[$(elapsed)] sparse at the tip, ARC cross build"
-"$TOP/harness/sparse.sh" collect fast "$dir/sparse-tip.txt" \
-	$("$TOP/harness/sparse.sh" files) 2>>"$dir/sparse.err" || true
-"$TOP/harness/sparse.sh" compare "$dir/sparse-base.txt" "$dir/sparse-tip.txt" | tee -a "$res" || true
+if [ -f "$dir/sparse-base.txt" ] &&
+   "$TOP/harness/sparse.sh" collect fast "$dir/sparse-tip.txt" \
+	$("$TOP/harness/sparse.sh" files) 2>>"$dir/sparse.err"; then
+	"$TOP/harness/sparse.sh" compare "$dir/sparse-base.txt" "$dir/sparse-tip.txt" | tee -a "$res" || true
+else
+	record 1 "sparse (C=2): $(tail -1 "$dir/sparse.err" 2>/dev/null)"
+fi
 "$TOP/harness/arch.sh" arc 2>"$dir/arch-arc.err" | grep -E '^(not )?ok - |^#   ' | tee -a "$res" ||
 	record 1 "arc: arch.sh arc gave no result: $(tail -1 "$dir/arch-arc.err")"
 
@@ -230,10 +235,8 @@ if BASE=7.3 "$TOP/harness/tree.sh" 2>"$dir/tree-7.3.err"; then
 	git -C "$m/linux" checkout -q --detach base
 	if BASE=7.3 "$TOP/harness/build.sh" fast 2>"$dir/build-7.3.err"; then
 		record 0 "7.3: build (fast config) at stock 7.3"; mainline_ok=1
-		# sparse on the files the 7.3 series changes, at stock 7.3;
-		# compared with the series' build below
-		BASE=7.3 "$TOP/harness/sparse.sh" collect fast "$dir/sparse-7.3-base.txt" \
-			$(BASE=7.3 "$TOP/harness/sparse.sh" files) 2>>"$dir/sparse.err" || true
+		# (No sparse here: 7.3's headers need a newer sparse than Debian
+		# 12's 0.6.4, which the kernel's Makefile refuses.)
 	else
 		record 1 "7.3: build (fast config) at stock 7.3: $(tail -1 "$dir/build-7.3.err")"
 	fi
@@ -292,10 +295,6 @@ if [ -n "$mainline_ok" ]; then
 			note "[$(elapsed)] the 7.3 series ($nfix patches)"
 			if BASE=7.3 "$TOP/harness/build.sh" fast 2>"$dir/build-7.3-series.err"; then
 				record 0 "7.3 series: build (fast config) at the tip of patches-7.3/"
-				BASE=7.3 "$TOP/harness/sparse.sh" collect fast "$dir/sparse-7.3-tip.txt" \
-					$(BASE=7.3 "$TOP/harness/sparse.sh" files) 2>>"$dir/sparse.err" || true
-				BASE=7.3 "$TOP/harness/sparse.sh" compare "$dir/sparse-7.3-base.txt" "$dir/sparse-7.3-tip.txt" |
-					sed 's/^\(not \)\?ok - /&7.3 series: /' | tee -a "$res" || true
 				left=$(tr , '\n' <<<"$known" | grep -vxF -f <(fixed_cases guard-pages | tr , '\n') | paste -sd, || true)
 				BASE=7.3 boot_tap 7.3-series --config fast --initrd "$m/initramfs.cpio.gz" \
 					${left:+--known "guard-pages=$left"} --skips "guard-regions=$skips" \

@@ -40,6 +40,14 @@ collect)
 	# (it is not: the command line is the build's); -k: an object the
 	# config does not build must not hide the others.
 	kmake "$b" C=2 -k $objs >"$log" 2>&1 || true
+	# The kernel's Makefile checks the checker first and, if it is too
+	# old for the tree (7.x needs __typeof_unqual__, which Debian 12's
+	# sparse 0.6.4 lacks), warns and builds without it: fail then, an
+	# empty list would read as "no warnings".
+	if grep -q 'specified, but .* is not available or not up to date' "$log"; then
+		echo "error: sparse $(sparse --version 2>/dev/null) cannot check this tree ($(grep -m1 'specified, but' "$log" | sed 's/^[^ ]* //'))" >&2
+		exit 2
+	fi
 	rel=$(realpath -m --relative-to="$b" "$TREE")
 	grep -E '^[^ :]+:[0-9]+:[0-9]+: (warning|error):' "$log" |
 		sed -E "s#^($TREE|$rel)/##; s/^([^:]+):[0-9]+:[0-9]+:/\\1:/" | sort -u > "$out" || true
