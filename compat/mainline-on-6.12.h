@@ -10,7 +10,7 @@
  * tests of guard-regions fail on 6.12 with EBADF.)
  *
  * Built so, mainline 7.3.4's guard-regions runs on the 6.12 series and every
- * test that runs passes.  These 19 skip by design for their backing (the
+ * test that runs passes.  These 21 skip by design for their backing (the
  * check fails if any other test skips, or one of these runs):
  *   guard_regions.anon.madvise_sequential - MADV_SEQUENTIAL: file-backed only
  *   guard_regions.anon.map_private - MAP_PRIVATE of a file: file-backed only
@@ -31,6 +31,8 @@
  *   guard_regions.file.uffd_wp - the same
  *   guard_regions.file.memfd_write_seal - memfd seals: shmem only
  *   guard_regions.file.anon_zeropage - the zero page: anonymous or shmem only
+ *   guard_regions.shmem.pagemap_scan_written - write tracking: anonymous only
+ *   guard_regions.file.pagemap_scan_written - the same
  *
  * (Before the series had VM_MAYBE_GUARD, its three smaps tests failed: no
  * "gu" in VmFlags.)

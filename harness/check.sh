@@ -287,6 +287,25 @@ if [ -n "$mainline_ok" ]; then
 			--retry "$regression" --known "guard-pages=$known" \
 			${fixed:+--known "guard-regions=$fixed"} --skips "guard-regions=$skips" \
 			--run "$regression,$(names "$TOP/suites/mainline.list"),guard-pages,guard-badinput,glibc-stacks,glibc-stacks-control"
+		# The walker's KUnit suite (a patch of the 7.3 series) on stock
+		# 7.3 with nothing else added: the cases that the series'
+		# walker fixes make pass (suites/mainline-fixes.txt) must fail.
+		ksrc=mm/tests/pagewalk_kunit.c
+		kpatch=$(git -C "$m/linux" log --format=%H --diff-filter=A base..series -- "$ksrc")
+		if [ -n "$kpatch" ]; then
+			note "[$(elapsed)] stock 7.3 with the walker's KUnit suite"
+			git -C "$m/linux" checkout -q --detach base
+			if git -C "$m/linux" cherry-pick "$kpatch" >"$dir/kunit-pick-7.3.log" 2>&1 &&
+			   BASE=7.3 "$TOP/harness/build.sh" fast 2>"$dir/build-7.3-kunit.err"; then
+				BASE=7.3 "$TOP/harness/kunit.sh" 7.3 pagewalk "$ksrc" "$(fixed_cases kunit-pagewalk)" \
+					2>"$dir/kunit-7.3.err" | tee -a "$res" || true
+				[ ! -s "$dir/kunit-7.3.err" ] || record 1 "7.3: kunit: $(tail -1 "$dir/kunit-7.3.err")"
+			else
+				record 1 "7.3: stock with the KUnit suite: $(tail -1 "$dir/kunit-pick-7.3.log" "$dir/build-7.3-kunit.err" 2>/dev/null | tail -1)"
+			fi
+			git -C "$m/linux" cherry-pick --abort >/dev/null 2>&1 || true
+			git -C "$m/linux" checkout -q series
+		fi
 		# The 7.3 series: its kernel, in the same build directory (only
 		# what the series changes is compiled again), with the same
 		# programs: guard-regions passes, and guard-pages fails only the
@@ -299,6 +318,12 @@ if [ -n "$mainline_ok" ]; then
 				BASE=7.3 boot_tap 7.3-series --config fast --initrd "$m/initramfs.cpio.gz" \
 					${left:+--known "guard-pages=$left"} --skips "guard-regions=$skips" \
 					--run "$(names "$TOP/suites/mainline.list"),guard-pages,guard-badinput"
+				if [ -n "$kpatch" ]; then
+					BASE=7.3 "$TOP/harness/kunit.sh" 7.3-series pagewalk "$ksrc" \
+						2>"$dir/kunit-7.3-series.err" | tee -a "$res" || true
+					[ ! -s "$dir/kunit-7.3-series.err" ] ||
+						record 1 "7.3 series: kunit: $(tail -1 "$dir/kunit-7.3-series.err")"
+				fi
 			else
 				record 1 "7.3 series: build (fast config): $(tail -1 "$dir/build-7.3-series.err")"
 			fi

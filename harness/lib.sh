@@ -73,8 +73,12 @@ config_fragments() {
 	*) die "unknown kernel config '$1' (known: fast, debug, bench, arm64, i386, arc)" ;;
 	esac
 	# The base's own fragment (bases/NAME: kconfig=), for options that
-	# differ between kernel versions, comes right after the first one.
+	# differ between kernel versions, comes right after the first one;
+	# the fast and debug kernels add the base's test options (kconfig_test=).
 	for f in $(base_field kconfig); do extra="$extra $f"; done
+	case "$1" in
+	fast|debug) for f in $(base_field kconfig_test); do extra="$extra $f"; done ;;
+	esac
 	for f in $first $extra $rest; do printf '%s ' "$KCONFIG_DIR/$f"; done
 	echo
 }
