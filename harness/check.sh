@@ -220,11 +220,36 @@ python3 "$TOP/harness/compare.py" "$LOGS/boot-base.json" "$LOGS/boot-fast.json" 
 # the series' bad-input table (mainline's errno for every row) and the glibc
 # 2.43 client.
 note "[$(elapsed)] stock 7.3 (bases/7.3)"
+series73() { BASE=7.3 PATCHES=$TOP/patches-7.3 series_files; }  # every posting's patches
 m=$(BASE=7.3 bash -c ". '$TOP/harness/lib.sh'; echo \$BASE_DIR") mainline_ok=
 if BASE=7.3 "$TOP/harness/tree.sh" 2>"$dir/tree-7.3.err"; then
-	record 0 "7.3: stock tree: linux-source-7.3 $(TREE=$m/linux base_tree_version) + patches-7.3/ ($(PATCHES=$TOP/patches-7.3 series_files | wc -l) patches)"
+	record 0 "7.3: stock tree: linux-source-7.3 $(TREE=$m/linux base_tree_version) + patches-7.3/ ($(series73 | wc -l) patches, applied with git am posting by posting: $(BASE=7.3 postings))"
+	# Each posting as linux-mm gets it: a cover letter naming 7.3.4 as
+	# its base (and the postings before it as prerequisites), and in the
+	# fixes, Cc: stable with the first release on every patch that has
+	# Fixes:.
+	before=0
+	while IFS= read -r posting; do
+		c=$TOP/patches-7.3/$posting/0000-cover-letter.patch
+		np=$(BASE=7.3 PATCHES=$TOP/patches-7.3 posting_files "$posting" | wc -l)
+		if [ -f "$c" ] && grep -qx "base-commit: $(git -C "$m/linux" rev-parse base)" "$c" &&
+		   [ "$(grep -c '^prerequisite-patch-id: ' "$c")" = "$before" ] &&
+		   grep -q "^Subject: \[PATCH 0*0/0*$np\]" "$c"; then
+			record 0 "7.3 posting $posting: $np patches, a cover letter with base-commit: 7.3.4 and $before prerequisite patches"
+		else
+			record 1 "7.3 posting $posting: the cover letter names no 7.3.4 base-commit, or not the $before patches before it, or not $np patches"
+		fi
+		if [ "$posting" = fixes ]; then
+			nostable=$(BASE=7.3 PATCHES=$TOP/patches-7.3 posting_files "$posting" |
+				xargs -r grep -L '^Cc: stable@vger.kernel.org # [0-9.]*+$' |
+				xargs -r grep -l '^Fixes: ' | xargs -r -n1 basename || true)
+			[ -z "$nostable" ] && record 0 "7.3 posting fixes: Cc: stable with a release on every patch with Fixes:" ||
+				record 1 "7.3 posting fixes: no Cc: stable with a release in $(echo $nostable)"
+		fi
+		before=$((before + np))
+	done < <(BASE=7.3 posting_list)
 	# The 7.3 series as linux-mm gets it: checkpatch with 7.3's own
-	for p in $(PATCHES=$TOP/patches-7.3 series_files); do
+	for p in $(series73); do
 		if PATH=/usr/bin:$PATH "$m/linux/scripts/checkpatch.pl" --strict --quiet --ignore UNKNOWN_COMMIT_ID \
 			"$p" >"$dir/checkpatch-7.3-$(basename "$p").log" 2>&1; then
 			record 0 "7.3 series: checkpatch --strict $(basename "$p")"
@@ -249,14 +274,14 @@ skips=$(python3 "$TOP/harness/known.py" --skips "$TOP/compat/mainline-on-6.12.h"
 	record 1 "compat/mainline-on-6.12.h lists the guard-regions tests that skip"
 # The 7.3 series' fixes (suites/mainline-fixes.txt): the cases that show
 # them fail on stock 7.3 and pass with patches-7.3/.
-fixes=$TOP/suites/mainline-fixes.txt nfix=$(PATCHES=$TOP/patches-7.3 series_files | wc -l)
+fixes=$TOP/suites/mainline-fixes.txt nfix=$(series73 | wc -l)
 fixed_cases() { # TEST: the cases of TEST the list names, comma-separated
 	awk -v t="$1" '!/^#/ && NF >= 3 && $1 == t { printf "%s%s", sep, $2; sep = "," }' "$fixes"
 }
 if [ "$nfix" -gt 0 ]; then
 	# (a long Subject: header is folded: its continuation lines start
 	# with a space)
-	subjects=$(PATCHES=$TOP/patches-7.3 series_files | xargs -r awk '
+	subjects=$(series73 | xargs -r awk '
 		/^Subject: / { s = $0; folded = 1; next }
 		folded && /^ / { s = s $0; next }
 		folded { sub(/^Subject: \[PATCH[^]]*\] /, "", s); print s; folded = 0; nextfile }')

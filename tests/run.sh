@@ -232,6 +232,33 @@ PATCH
 	else
 		notok "export: round trip is not byte-identical" "$(diff -r "$scratch/p-rt1" "$scratch/p-rt" 2>&1 | head -5)"
 	fi
+	# Postings (bases/7.3): each into its folder, from the branch below
+	# it, the later ones with the earlier as prerequisite-patch-id; the
+	# round trip gives the same folders and branches.
+	(cd "$TREE_T" && git checkout -q -B series base &&
+	 echo "/* posting one */" >> mm/pagewalk.c &&
+	 git -c user.name=T -c user.email=t@example.invalid commit -q -s -a -m "mm: posting one" &&
+	 git branch -f one && git config branch.one.description "$(printf 'The first posting\n\nOne.')" &&
+	 echo "/* posting two */" >> mm/pagewalk.c &&
+	 git -c user.name=T -c user.email=t@example.invalid commit -q -s -a -m "mm: posting two" &&
+	 git config branch.series.description "$(printf 'The second posting\n\nTwo.')") &&
+	env POSTINGS="one two" TREE="$TREE_T" PATCHES="$scratch/p-po" "$H/export.sh" 2>/dev/null
+	cp -r "$scratch/p-po" "$scratch/p-po1"
+	git -C "$TREE_T" checkout -q base && git -C "$TREE_T" branch -q -D series one &&
+	env POSTINGS="one two" TREE="$TREE_T" PATCHES="$scratch/p-po" "$H/tree.sh" >/dev/null 2>&1 &&
+	env POSTINGS="one two" TREE="$TREE_T" PATCHES="$scratch/p-po" "$H/export.sh" 2>/dev/null
+	if [ -f "$scratch/p-po1/one/0001-mm-posting-one.patch" ] && [ -f "$scratch/p-po1/two/0001-mm-posting-two.patch" ] &&
+	   grep -q '^Subject: \[PATCH 0/1\] The second posting' "$scratch/p-po1/two/0000-cover-letter.patch" &&
+	   [ "$(grep -c '^prerequisite-patch-id:' "$scratch/p-po1/two/0000-cover-letter.patch")" = 1 ] &&
+	   [ "$(grep -c '^prerequisite-patch-id:' "$scratch/p-po1/one/0000-cover-letter.patch")" = 0 ] &&
+	   [ "$(git -C "$TREE_T" log -1 --format=%s one)" = "mm: posting one" ] &&
+	   diff -r "$scratch/p-po1" "$scratch/p-po" >/dev/null; then
+		ok "export: postings go to their folders, each from the branch below it, and round-trip"
+	else
+		notok "export: postings" "$(ls -R "$scratch/p-po1" 2>&1 | head -5; diff -r "$scratch/p-po1" "$scratch/p-po" 2>&1 | head -5)"
+	fi
+	git -C "$TREE_T" checkout -q base && git -C "$TREE_T" branch -q -D series one
+	env TREE="$TREE_T" PATCHES="$scratch/p-rt" "$H/tree.sh" >/dev/null 2>&1
 	(cd "$TREE_T" && echo "/* unexported */" >> mm/pagewalk.c &&
 	 git -c user.name=T -c user.email=t@example.invalid commit -q -a -m "mm: unexported")
 	expect_fail "tree: refuses to drop commits that are not exported" \
