@@ -13,6 +13,8 @@
 #                it): mm/, fs/proc/ and io_uring/, the code the series
 #                changes, must compile, at the tip and without warnings
 #                (ARC's update_mmu_cache() is the reason, kconfig/arc.config)
+#   arm64-mm     cross-built only: mm/ for arm64 (kconfig/arm64.config),
+#                without warnings; the 7.3 series' check (BASE=7.3)
 #   all          the three that boot
 # Each target installs what it needs (apt-get; the target's busybox-static
 # and liburing-dev are downloaded with apt-get download and unpacked under
@@ -27,11 +29,11 @@ targets=()
 for t in "$@"; do
 	case "$t" in
 	all) targets+=(arm64 i386 x86_64-la57) ;;
-	arm64|i386|x86_64-la57|arc) targets+=("$t") ;;
-	*) die "arch.sh: unknown target '$t' (arm64, i386, x86_64-la57, arc, all)" ;;
+	arm64|i386|x86_64-la57|arc|arm64-mm) targets+=("$t") ;;
+	*) die "arch.sh: unknown target '$t' (arm64, i386, x86_64-la57, arc, arm64-mm, all)" ;;
 	esac
 done
-[ ${#targets[@]} -gt 0 ] || die "usage: arch.sh arm64|i386|x86_64-la57|arc|all ..."
+[ ${#targets[@]} -gt 0 ] || die "usage: arch.sh arm64|i386|x86_64-la57|arc|arm64-mm|all ..."
 
 dir=$OUT/arch
 mkdir -p "$dir"
@@ -97,6 +99,10 @@ run_target() { # TARGET
 	arc)
 		"$TOP/harness/deps.sh" gcc-arc-linux-gnu
 		build_only arc mm/ fs/proc/ io_uring/
+		return ;;
+	arm64-mm)
+		"$TOP/harness/deps.sh" gcc-aarch64-linux-gnu
+		build_only arm64 mm/
 		return ;;
 	arm64)
 		config=arm64 scale=${ARM64_SCALE:-4}

@@ -26,7 +26,10 @@
 #                      with the same guard_bench: writes peer-6.12/ and
 #                      peer-7.3/ (each as above) and guard_bench-peer.txt
 #                      and .png, every figure on both kernels, absolute and
-#                      as the mprotect ratio of its own boot (report.py --peer)
+#                      as the mprotect ratio of its own boot (report.py --peer);
+#                      with BASE=7.3 (./series --base 7.3 bench --peer): the
+#                      7.3 series against stock 7.3 instead, peer-7.3-series/
+#                      and peer-7.3-stock/, guard_bench-peer-7.3.{txt,png}
 #   --dest DIR         write into DIR instead of $OUT/bench
 #   --initrd FILE      the initramfs to boot (default the base's)
 . "$(dirname "$0")/lib.sh"
@@ -50,6 +53,32 @@ while [ $# -gt 0 ]; do
 done
 [ -z "$compare" ] || [ -f "$compare" ] || die "bench.sh: no CSV at $compare"
 
+if [ -n "$peer" ] && [ "$BASE" = 7.3 ]; then
+	# The 7.3 series against stock 7.3: one build directory, the kernel
+	# built and booted at the base, then at the series, with the same
+	# initramfs and guard_bench.
+	[ -z "$profile$compare$from_log" ] || die "bench.sh: --peer takes none of --profile, --compare, --from-log"
+	rest=()
+	for a in "${args[@]}"; do [ "$a" = --peer ] || rest+=("$a"); done
+	"$TOP/harness/tree.sh" || die "bench: no 7.3 tree"
+	for k in stock series; do
+		if [ "$k" = stock ]; then git -C "$TREE" checkout -q --detach "$BASE_BRANCH"
+		else git -C "$TREE" checkout -q "$SERIES_BRANCH"; fi
+		"$TOP/harness/build.sh" "$config" || die "bench: the 7.3 $config kernel does not build ($k)"
+		"$0" "${rest[@]}" --dest "$dest/peer-7.3-$k" --initrd "$initrd" ||
+			die "bench: the 7.3 $k boot failed"
+	done
+	git -C "$TREE" checkout -q "$SERIES_BRANCH"
+	vs=$(sed -n 's/^# tree=//p' "$dest/peer-7.3-series/guard_bench.csv")
+	v0=$(sed -n 's/^# tree=//p' "$dest/peer-7.3-stock/guard_bench.csv")
+	python3 "$TOP/bench/report.py" --peer "$dest/peer-7.3-series/guard_bench.csv" \
+		"$dest/peer-7.3-stock/guard_bench.csv" --labels "7.3 + series ($vs)" "stock 7.3 ($v0)" \
+		--txt "$dest/guard_bench-peer-7.3.txt" --png "$dest/guard_bench-peer-7.3.png" ||
+		die "bench/report.py --peer failed"
+	awk '/^$/ && ++n == 2 { exit } { print }' "$dest/guard_bench-peer-7.3.txt"
+	note "bench: $dest/guard_bench-peer-7.3.{txt,png}, $dest/peer-7.3-{stock,series}/"
+	exit 0
+fi
 if [ -n "$peer" ]; then
 	[ -z "$profile$compare$from_log" ] || die "bench.sh: --peer takes none of --profile, --compare, --from-log"
 	# The same initramfs (out/initramfs.cpio.gz, from the 6.12 tree: the

@@ -74,10 +74,11 @@ config_fragments() {
 	esac
 	# The base's own fragment (bases/NAME: kconfig=), for options that
 	# differ between kernel versions, comes right after the first one;
-	# the fast and debug kernels add the base's test options (kconfig_test=).
+	# the fast and debug kernels, and the other architectures', add the
+	# base's test options (kconfig_test=); the bench kernel does not.
 	for f in $(base_field kconfig); do extra="$extra $f"; done
 	case "$1" in
-	fast|debug) for f in $(base_field kconfig_test); do extra="$extra $f"; done ;;
+	fast|debug|arm64|i386|arc) for f in $(base_field kconfig_test); do extra="$extra $f"; done ;;
 	esac
 	for f in $first $extra $rest; do printf '%s ' "$KCONFIG_DIR/$f"; done
 	echo
