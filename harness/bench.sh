@@ -53,6 +53,19 @@ while [ $# -gt 0 ]; do
 done
 [ -z "$compare" ] || [ -f "$compare" ] || die "bench.sh: no CSV at $compare"
 
+# peer_report DIR LABEL DIR LABEL NAME: the two boots' figures side by side,
+# $dest/NAME.{txt,png}, each labelled with its kernel's tree revision.
+peer_report() {
+	local a=$dest/$1 b=$dest/$3 va vb
+	va=$(sed -n 's/^# tree=//p' "$a/guard_bench.csv")
+	vb=$(sed -n 's/^# tree=//p' "$b/guard_bench.csv")
+	python3 "$TOP/bench/report.py" --peer "$a/guard_bench.csv" "$b/guard_bench.csv" \
+		--labels "$2 ($va)" "$4 ($vb)" --txt "$dest/$5.txt" --png "$dest/$5.png" ||
+		die "bench/report.py --peer failed"
+	awk '/^$/ && ++n == 2 { exit } { print }' "$dest/$5.txt"
+	note "bench: $dest/$5.{txt,png}, $a/, $b/"
+}
+
 if [ -n "$peer" ] && [ "$BASE" = 7.3 ]; then
 	# The 7.3 series against stock 7.3: one build directory, the kernel
 	# built and booted at the base, then at the series, with the same
@@ -69,14 +82,7 @@ if [ -n "$peer" ] && [ "$BASE" = 7.3 ]; then
 			die "bench: the 7.3 $k boot failed"
 	done
 	git -C "$TREE" checkout -q "$SERIES_BRANCH"
-	vs=$(sed -n 's/^# tree=//p' "$dest/peer-7.3-series/guard_bench.csv")
-	v0=$(sed -n 's/^# tree=//p' "$dest/peer-7.3-stock/guard_bench.csv")
-	python3 "$TOP/bench/report.py" --peer "$dest/peer-7.3-series/guard_bench.csv" \
-		"$dest/peer-7.3-stock/guard_bench.csv" --labels "7.3 + series ($vs)" "stock 7.3 ($v0)" \
-		--txt "$dest/guard_bench-peer-7.3.txt" --png "$dest/guard_bench-peer-7.3.png" ||
-		die "bench/report.py --peer failed"
-	awk '/^$/ && ++n == 2 { exit } { print }' "$dest/guard_bench-peer-7.3.txt"
-	note "bench: $dest/guard_bench-peer-7.3.{txt,png}, $dest/peer-7.3-{stock,series}/"
+	peer_report peer-7.3-series "7.3 + series" peer-7.3-stock "stock 7.3" guard_bench-peer-7.3
 	exit 0
 fi
 if [ -n "$peer" ]; then
@@ -95,14 +101,7 @@ if [ -n "$peer" ]; then
 		BASE=$b "$0" "${rest[@]}" --dest "$dest/peer-$b" --initrd "$initrd" ||
 			die "bench: the $b boot failed"
 	done
-	v612=$(sed -n 's/^# tree=//p' "$dest/peer-6.12/guard_bench.csv")
-	v73=$(sed -n 's/^# tree=//p' "$dest/peer-7.3/guard_bench.csv")
-	python3 "$TOP/bench/report.py" --peer "$dest/peer-6.12/guard_bench.csv" \
-		"$dest/peer-7.3/guard_bench.csv" --labels "6.12 + series ($v612)" "stock 7.3 ($v73)" \
-		--txt "$dest/guard_bench-peer.txt" --png "$dest/guard_bench-peer.png" ||
-		die "bench/report.py --peer failed"
-	awk '/^$/ && ++n == 2 { exit } { print }' "$dest/guard_bench-peer.txt"
-	note "bench: $dest/guard_bench-peer.{txt,png}, $dest/peer-{6.12,7.3}/"
+	peer_report peer-6.12 "6.12 + series" peer-7.3 "stock 7.3" guard_bench-peer
 	exit 0
 fi
 mkdir -p "$dest"
