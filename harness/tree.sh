@@ -58,7 +58,7 @@ while IFS= read -r posting; do
 		if ! tree_git am -q --keep-cr "$p" >"$LOGS/am.log" 2>&1; then
 			tree_git am --abort >/dev/null 2>&1 || true
 			tree_git checkout -q -f "$BASE_BRANCH"
-			die "tree: $(basename "$PATCHES")/${posting:+$posting/}$(basename "$p") does not apply to $BASE_PKG $(base_tree_version) after $n patches ($(grep -m1 -E 'error|failed' "$LOGS/am.log" || echo "see $LOGS/am.log"))"
+			die "tree: ${p#"$TOP"/} does not apply to $BASE_PKG $(base_tree_version) after $n patches ($(grep -m1 -E 'error|failed' "$LOGS/am.log" || echo "see $LOGS/am.log"))"
 		fi
 		n=$((n + 1))
 	done
