@@ -260,8 +260,11 @@ if BASE=7.3 "$TOP/harness/tree.sh" 2>"$dir/tree-7.3.err"; then
 	git -C "$m/linux" checkout -q --detach base
 	if BASE=7.3 "$TOP/harness/build.sh" fast 2>"$dir/build-7.3.err"; then
 		record 0 "7.3: build (fast config) at stock 7.3"; mainline_ok=1
-		# (No sparse here: 7.3's headers need a newer sparse than Debian
-		# 12's 0.6.4, which the kernel's Makefile refuses.)
+		# sparse at stock 7.3 on the files the 7.3 series changes (with
+		# sid's sparse: bases/7.3), for the tip's to be compared with.
+		BASE=7.3 "$TOP/harness/sparse.sh" collect fast "$dir/sparse-7.3-base.txt" \
+			$(BASE=7.3 "$TOP/harness/sparse.sh" files) 2>>"$dir/sparse-7.3.err" ||
+			rm -f "$dir/sparse-7.3-base.txt"
 	else
 		record 1 "7.3: build (fast config) at stock 7.3: $(tail -1 "$dir/build-7.3.err")"
 	fi
@@ -275,6 +278,31 @@ skips=$(python3 "$TOP/harness/known.py" --skips "$TOP/compat/mainline-on-6.12.h"
 # The 7.3 series' fixes (suites/mainline-fixes.txt): the cases that show
 # them fail on stock 7.3 and pass with patches-7.3/.
 fixes=$TOP/suites/mainline-fixes.txt nfix=$(series73 | wc -l)
+# Every patch of the 7.3 series builds (bisectability), posting by posting
+# ("fixes 3", "walker 2"), in order, in the fast build directory: each
+# patch that changes what the kernel build reads (kernel_files), but the
+# tip, whose build follows.  A patch of selftests or documentation only
+# leaves the kernel as the patch before it built it.
+bisect73() {
+	local from=base posting br c n tip
+	tip=$(git -C "$m/linux" rev-parse series)
+	while IFS= read -r posting; do
+		br=$(BASE=7.3 posting_branch "$posting") n=0
+		for c in $(git -C "$m/linux" rev-list --reverse "$from..$br"); do
+			n=$((n + 1))
+			[ "$c" != "$tip" ] && [ -n "$(TREE=$m/linux kernel_files "$c")" ] || continue
+			git -C "$m/linux" checkout -q --detach "$c"
+			note "[$(elapsed)] 7.3 series: build fast at $posting $n"
+			if BASE=7.3 "$TOP/harness/build.sh" fast 2>"$dir/build-7.3-$posting-$n.err"; then
+				record 0 "7.3 series: build (fast config) at $posting $n: $(git -C "$m/linux" log -1 --format=%s)"
+			else
+				record 1 "7.3 series: build (fast config) at $posting $n: $(git -C "$m/linux" log -1 --format=%s): $(tail -1 "$dir/build-7.3-$posting-$n.err")"
+			fi
+		done
+		from=$br
+	done < <(BASE=7.3 posting_list)
+	git -C "$m/linux" checkout -q series
+}
 fixed_cases() { # TEST: the cases of TEST the list names, comma-separated
 	awk -v t="$1" '!/^#/ && NF >= 3 && $1 == t { printf "%s%s", sep, $2; sep = "," }' "$fixes"
 }
@@ -337,8 +365,17 @@ if [ -n "$mainline_ok" ]; then
 		# cases the series does not fix.
 		if [ "$nfix" -gt 0 ]; then
 			note "[$(elapsed)] the 7.3 series ($nfix patches)"
+			bisect73
 			if BASE=7.3 "$TOP/harness/build.sh" fast 2>"$dir/build-7.3-series.err"; then
 				record 0 "7.3 series: build (fast config) at the tip of patches-7.3/"
+				if [ -f "$dir/sparse-7.3-base.txt" ] &&
+				   BASE=7.3 "$TOP/harness/sparse.sh" collect fast "$dir/sparse-7.3-tip.txt" \
+					$(BASE=7.3 "$TOP/harness/sparse.sh" files) 2>>"$dir/sparse-7.3.err"; then
+					"$TOP/harness/sparse.sh" compare "$dir/sparse-7.3-base.txt" "$dir/sparse-7.3-tip.txt" |
+						sed -E 's/^(not ok|ok) - /\1 - 7.3 series: /' | tee -a "$res" || true
+				else
+					record 1 "7.3 series: sparse (C=2): $(tail -1 "$dir/sparse-7.3.err" 2>/dev/null)"
+				fi
 				# (the cases not counted, "?NAME", are left out: the
 				# series fixes what they would show)
 				left=$(tr , '\n' <<<"$known" | grep -v '^?' |

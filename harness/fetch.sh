@@ -7,13 +7,27 @@
 # $SERIES_CACHE/debs (outside the clone, so that a later clone finds it).
 # VERSION is taken when Debian still serves it; else one line says so and
 # the newest is taken.
+#
+# fetch.sh --source SUITE PACKAGE: the same for a source package: download
+# it (deb-src), unpack it with dpkg-source (Debian's patches applied) into
+# $SERIES_CACHE/src/PACKAGE-VERSION and print that directory.
 . "$(dirname "$0")/lib.sh"
 
-suite=${1:?usage: fetch.sh SUITE PACKAGE [VERSION]}
-pkg=${2:?usage: fetch.sh SUITE PACKAGE [VERSION]}
+source=
+[ "${1:-}" = --source ] && { source=1; shift; }
+suite=${1:?usage: fetch.sh [--source] SUITE PACKAGE [VERSION]}
+pkg=${2:?usage: fetch.sh [--source] SUITE PACKAGE [VERSION]}
 want=${3:-}
 cache=$SERIES_CACHE/debs
+[ -z "$source" ] || cache=$SERIES_CACHE/src
 mkdir -p "$cache"
+
+# A source package already unpacked (any version: sources are fetched for
+# tools the harness builds, not for a tested version).
+if [ -n "$source" ]; then
+	have=$(ls -d "$cache/${pkg}-"[0-9]*/ 2>/dev/null | sort -V | tail -1 || true)
+	[ -z "$have" ] || { echo "${have%/}"; exit 0; }
+fi
 
 # Already here: the wanted version, or (no version asked) any.
 have=$(ls "$cache/${pkg}_"*.deb 2>/dev/null | sort -V | tail -1 || true)
@@ -29,15 +43,30 @@ fi
 uri=$(grep -rhoE 'https?://[^ ]*/debian/?( |$)' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null |
 	head -1 | tr -d ' ' || true)
 uri=${uri:-http://deb.debian.org/debian}
-apt=$SERIES_CACHE/apt-$suite
+apt=$SERIES_CACHE/apt-$suite${source:+-src}
 mkdir -p "$apt/lists/partial" "$apt/archives/partial"
-echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri $suite main" > "$apt/sources.list"
+echo "deb${source:+-src} [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri $suite main" > "$apt/sources.list"
 opts=(-o Dir::Etc::SourceList="$apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
       -o Dir::State::Lists="$apt/lists" -o Dir::Cache="$apt" -o Dir::Cache::archives="$apt/archives"
       -o Dir::State::status=/var/lib/dpkg/status -o Debug::NoLocking=1 -o APT::Sandbox::User=root)
 log=$LOGS/fetch-$pkg.log
 apt-get "${opts[@]}" update >"$log" 2>&1 ||
 	die "fetch: apt-get update of $suite failed ($(grep -m1 -E '^(E|Err):' "$log" || echo "see $log"))"
+if [ -n "$source" ]; then
+	command -v dpkg-source >/dev/null || "$TOP/harness/deps.sh" dpkg-dev
+	tmp=$(mktemp -d "$cache/.fetch.XXXXXX")
+	if ! (cd "$tmp" && apt-get "${opts[@]}" source --download-only "$pkg") >>"$log" 2>&1; then
+		rm -rf "$tmp"
+		die "fetch: apt-get source $pkg from $suite failed ($(grep -m1 -E '^(E|Err):' "$log" || echo "see $log"))"
+	fi
+	dsc=$(ls "$tmp"/*.dsc)
+	ver=$(sed -n 's/^Version: //p' "$dsc" | sed 's/^[0-9]*://')
+	dpkg-source --no-check -x "$dsc" "$tmp/src" >>"$log" 2>&1 || { rm -rf "$tmp"; die "fetch: dpkg-source -x $dsc failed (see $log)"; }
+	mv "$tmp/src" "$cache/$pkg-$ver"
+	rm -rf "$tmp"
+	echo "$cache/$pkg-$ver"
+	exit 0
+fi
 served=$(apt-cache "${opts[@]}" madison "$pkg" 2>/dev/null | awk '{ print $3 }')
 [ -n "$served" ] || die "fetch: $suite does not serve $pkg"
 get=$pkg
