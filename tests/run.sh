@@ -69,6 +69,9 @@ expect_fail "base: an unknown base is named with the known ones" \
 expect_fail "fetch: a package the suite does not serve is named in one line" \
 	'^error: fetch: trixie-backports does not serve no-such-package-for-harness-test' \
 	"$H/fetch.sh" trixie-backports no-such-package-for-harness-test
+expect_fail "fetch --source: a source package the suite does not serve is named in one line" \
+	'^error: fetch: apt-get source no-such-package-for-harness-test from trixie-backports failed \(E: Unable to find a source package' \
+	"$H/fetch.sh" --source trixie-backports no-such-package-for-harness-test
 
 # --- citations.py: mainline commits cited in the messages -------------------
 printf 'Subject: [PATCH] x\n\nAs in commit 5dba5cc2e0ff ("mm: introduce VM_MAYBE_GUARD\nand make visible in /proc/$pid/smaps").\n---\n' > "$scratch/cite-ok.patch"
