@@ -13,18 +13,18 @@
 # $SERIES_CACHE/src/PACKAGE-VERSION and print that directory.
 . "$(dirname "$0")/lib.sh"
 
-source=
-[ "${1:-}" = --source ] && { source=1; shift; }
+want_src=
+[ "${1:-}" = --source ] && { want_src=1; shift; }
 suite=${1:?usage: fetch.sh [--source] SUITE PACKAGE [VERSION]}
 pkg=${2:?usage: fetch.sh [--source] SUITE PACKAGE [VERSION]}
 want=${3:-}
 cache=$SERIES_CACHE/debs
-[ -z "$source" ] || cache=$SERIES_CACHE/src
+[ -z "$want_src" ] || cache=$SERIES_CACHE/src
 mkdir -p "$cache"
 
 # A source package already unpacked (any version: sources are fetched for
 # tools the harness builds, not for a tested version).
-if [ -n "$source" ]; then
+if [ -n "$want_src" ]; then
 	have=$(ls -d "$cache/${pkg}-"[0-9]*/ 2>/dev/null | sort -V | tail -1 || true)
 	[ -z "$have" ] || { echo "${have%/}"; exit 0; }
 fi
@@ -43,16 +43,16 @@ fi
 uri=$(grep -rhoE 'https?://[^ ]*/debian/?( |$)' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null |
 	head -1 | tr -d ' ' || true)
 uri=${uri:-http://deb.debian.org/debian}
-apt=$SERIES_CACHE/apt-$suite${source:+-src}
+apt=$SERIES_CACHE/apt-$suite${want_src:+-src}
 mkdir -p "$apt/lists/partial" "$apt/archives/partial"
-echo "deb${source:+-src} [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri $suite main" > "$apt/sources.list"
+echo "deb${want_src:+-src} [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri $suite main" > "$apt/sources.list"
 opts=(-o Dir::Etc::SourceList="$apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
       -o Dir::State::Lists="$apt/lists" -o Dir::Cache="$apt" -o Dir::Cache::archives="$apt/archives"
       -o Dir::State::status=/var/lib/dpkg/status -o Debug::NoLocking=1 -o APT::Sandbox::User=root)
 log=$LOGS/fetch-$pkg.log
 apt-get "${opts[@]}" update >"$log" 2>&1 ||
 	die "fetch: apt-get update of $suite failed ($(grep -m1 -E '^(E|Err):' "$log" || echo "see $log"))"
-if [ -n "$source" ]; then
+if [ -n "$want_src" ]; then
 	command -v dpkg-source >/dev/null || "$TOP/harness/deps.sh" dpkg-dev
 	tmp=$(mktemp -d "$cache/.fetch.XXXXXX")
 	if ! (cd "$tmp" && apt-get "${opts[@]}" source --download-only "$pkg") >>"$log" 2>&1; then

@@ -9,7 +9,6 @@
 #                              left it, on those FILEs that exist, and write
 #                              its warnings to OUT as "file: message"
 #                              (without line numbers, which move), sorted
-#   sparse.sh bin              print the path of the sparse it runs
 #   sparse.sh compare BEFORE AFTER
 #                              print "ok - ..." if AFTER has no warning that
 #                              BEFORE lacks, else "not ok - ..." and the new
@@ -91,8 +90,6 @@ compare)
 		exit 1
 	fi
 	;;
-bin)
-	sparse_bin ;;
 *)
 	die "usage: sparse.sh files | collect NAME OUT FILE... | compare BEFORE AFTER" ;;
 esac

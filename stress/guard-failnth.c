@@ -112,20 +112,17 @@ static bool write_file(const char *path, const char *val)
 {
 	int fd = open(path, O_WRONLY);
 	ssize_t r;
+	int e;
 
 	if (fd < 0)
 		return false;
 	r = write(fd, val, strlen(val));
-	if (r >= 0 && r != (ssize_t)strlen(val))
-		errno = EIO;
+	e = r < 0 ? errno : EIO;	/* a short write has no errno */
+	close(fd);
 	if (r != (ssize_t)strlen(val)) {
-		int e = errno;
-
-		close(fd);
 		errno = e;
 		return false;
 	}
-	close(fd);
 	return true;
 }
 
